@@ -1,0 +1,139 @@
+"""Chip vendors: scarce accelerator supply, a price that follows the backlog, better chips yearly."""
+
+from __future__ import annotations
+
+from agents.base import GigawattAgent
+from environment.contracts import ChipSupplyAgreement, EquityStake
+from environment.markets.allocation import Call, allocate
+
+
+class ChipVendor(GigawattAgent):
+    """A GPU-maker-like, second-source-like or custom-ASIC-like supplier.
+
+    Supply is counted in GW of data-centre capacity it can equip per year. Its list price rises
+    when the backlog exceeds a year of production and falls when it does not; production grows
+    while there is a backlog (paid to the fabs); a new generation with better compute per watt
+    arrives every ``generation_months``.
+    """
+
+    kind = "vendor"
+
+    def __init__(
+        self,
+        model,
+        name: str,
+        cash_usd_b: float,
+        production_gw_per_year: float,
+        relative_price: float,
+        unit_cost_share: float,
+        relative_efficiency: float,
+        generation_months: int,
+        capacity_cost_usd_b_per_gw_year: float,
+        finances_customers: bool = False,
+        min_margin: float = 0.2,
+    ) -> None:
+        super().__init__(model, name, cash_usd_b)
+        p = model.p
+        self.production_gw_per_year = production_gw_per_year * p.chip_supply_multiplier
+        self.price_usd_b_per_gw = relative_price * p.capex_per_gw_usd_b * p.it_share_of_capex
+        self.unit_cost_usd_b_per_gw = unit_cost_share * self.price_usd_b_per_gw
+        self.efficiency_index = relative_efficiency
+        self.generation_months = generation_months
+        self.capacity_cost_usd_b_per_gw_year = capacity_cost_usd_b_per_gw_year
+        self.finances_customers = finances_customers
+        self.min_margin = min_margin
+        self.delivered_this_month_gw = 0.0
+
+    # --- what the vendor would accept -------------------------------------------------------
+    @property
+    def backlog_gw(self) -> float:
+        return sum(
+            c.undelivered_gw for c in self.model.contracts.of(self, ChipSupplyAgreement)
+        )
+
+    @property
+    def backlog_months(self) -> float:
+        monthly = self.production_gw_per_year / 12.0
+        return self.backlog_gw / monthly if monthly > 0 else float("inf")
+
+    def reservation_price_usd_b_per_gw(self) -> float:
+        """Least it takes: its margin floor, or its list price when its order book is full."""
+        floor = self.unit_cost_usd_b_per_gw * (1.0 + self.min_margin)
+        fullness = min(1.0, self.backlog_months / 12.0)
+        return max(floor, floor + fullness * (self.price_usd_b_per_gw - floor))
+
+    def lead_time_months(self) -> float:
+        return self.backlog_months if self.production_gw_per_year > 0 else float("inf")
+
+    # --- monthly rules ----------------------------------------------------------------------
+    def deliver(self) -> None:
+        """Share this month's output among buyers' calls by the allocation rule; get paid."""
+        model = self.model
+        month = model.month
+        supply = self.production_gw_per_year / 12.0
+        agreements = [
+            c for c in model.contracts.of(self, ChipSupplyAgreement) if c.is_running(month)
+        ]
+        strategic_first = model.p.chip_allocation_rule == "strategic_first"
+        calls = []
+        for c in agreements:
+            wanted = min(c.undelivered_gw, c.payer.chip_call_gw(c))
+            priority = 0 if strategic_first and self.holds_equity_in(c.payer) else 1
+            calls.append(Call(c, wanted, weight=max(c.undelivered_gw, 1e-12), priority=priority))
+        granted = allocate(supply, calls)
+        self.delivered_this_month_gw = 0.0
+        for c in agreements:
+            gw = granted[c]
+            if gw > 1e-12:
+                c.payer.receive_chips(c, gw, self.efficiency_index)
+                self.delivered_this_month_gw += gw
+                model.ledger.transfer(self, "chip_fabs", gw * self.unit_cost_usd_b_per_gw,
+                                      "chip cost of goods")
+                self.finance_customer(c, gw * c.price_usd_b_per_gw)
+            self.enforce_take_or_pay(c, gw)
+        for c in agreements:
+            if c.undelivered_gw <= 1e-9 or month + 1 >= c.end_month:
+                model.contracts.close(c, "completed", month)
+
+    def enforce_take_or_pay(self, agreement: ChipSupplyAgreement, delivered_gw: float) -> None:
+        """A buyer that calls less than the schedule pays for the take-or-pay share it skipped."""
+        month = self.model.month
+        shortfall_gw = agreement.take_or_pay_share * agreement.scheduled_gw(month) - delivered_gw
+        buyer_could_take = agreement.payer.chip_call_gw(agreement) > 1e-9  # call unmet
+        if shortfall_gw <= 1e-9 or buyer_could_take:
+            return  # on schedule, or the vendor (not the buyer) fell short
+        fee = shortfall_gw * agreement.price_usd_b_per_gw
+        agreement.forfeited_gw += shortfall_gw
+        agreement.payer.owe(self, fee, "chip take-or-pay")
+
+    def finance_customer(self, agreement: ChipSupplyAgreement, paid_usd_b: float) -> None:
+        """Vendor financing: invest a share of each delivery back into the buyer as equity."""
+        if not self.finances_customers or agreement.payer.defaulted:
+            return
+        amount = min(self.model.p.vendor_financing_share * paid_usd_b, max(self.cash_usd_b, 0.0))
+        if amount > 1e-9:
+            self.model.invest_equity(self, agreement.payer, amount, "vendor financing")
+
+    def holds_equity_in(self, company) -> bool:
+        return any(
+            c.payee is self for c in self.model.contracts.of(company, EquityStake)
+        )
+
+    def adjust(self) -> None:
+        """Price follows the backlog; production grows while there is one; generations arrive."""
+        p = self.model.p
+        excess = min(self.backlog_months / 12.0, 3.0) - 1.0
+        self.price_usd_b_per_gw *= 1.0 + p.chip_price_response * excess
+        self.price_usd_b_per_gw = max(self.price_usd_b_per_gw, self.unit_cost_usd_b_per_gw * 1.05)
+        if self.backlog_months > 6.0 and self.production_gw_per_year > 0:
+            added = self.production_gw_per_year * ((1 + p.chip_supply_growth_per_year) ** (1 / 12) - 1)
+            cost = added * self.capacity_cost_usd_b_per_gw_year
+            if added > 0 and self.cash_usd_b >= cost:
+                self.model.ledger.transfer(self, "chip_fabs", cost, "vendor capacity investment")
+                self.production_gw_per_year += added
+        if self.model.month % self.generation_months == 0:
+            gain = (1 + p.perf_per_watt_gain_per_year) ** (self.generation_months / 12)
+            self.efficiency_index *= gain
+
+    def balance_sheet_usd_b(self) -> float:
+        return max(self.cash_usd_b, 0.0) + self.production_gw_per_year * self.capacity_cost_usd_b_per_gw_year

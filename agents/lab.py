@@ -1,0 +1,431 @@
+"""AI labs: sell compute-backed services, plan capacity, build campuses, lease, raise money."""
+
+from __future__ import annotations
+
+import math
+
+from agents.base import GigawattAgent
+from environment.contracts import (
+    CapacityLease,
+    ChipSupplyAgreement,
+    Loan,
+    PowerPurchaseAgreement,
+)
+from environment.markets.capital import FundingRequest
+from environment.projects import (
+    CANCELLED,
+    ONLINE,
+    OPEN_ENDED_MONTHS,
+    PIPELINE,
+    DataCenterProject,
+)
+
+#: Share of its lifetime revenue a lab will spend on the accelerators that earn it (assumption).
+IT_SPEND_SHARE_OF_REVENUE = 0.6
+#: Years over which a campus building is written off (digest B: facility ~14 years).
+FACILITY_LIFE_MONTHS = 168
+
+
+class AILab(GigawattAgent):
+    """An OpenAI-like focal lab or a rival (including hyperscalers that lease capacity out).
+
+    Demand is counted in compute units: GW of 2026-efficiency accelerators. Revenue is the
+    demand it can serve times a price per unit that falls every year. Each month it sizes its
+    pipeline to its demand forecast (or its announced plan, whichever is larger, times the
+    ambition), starts campuses at the most promising sites, orders chips, leases capacity when
+    its own is late, and raises money when its runway is short. Bills it cannot pay are
+    arrears; arrears that the capital market will not cover make it default.
+    """
+
+    kind = "lab"
+
+    def __init__(
+        self,
+        model,
+        name: str,
+        cash_usd_b: float,
+        demand_gw: float,
+        focal: bool = False,
+        announced_target_gw: float = 0.0,
+        announced_target_month: int = 0,
+        core_cash_flow_usd_b_per_year: float = 0.0,
+        max_cost_of_capital: float = 0.35,
+    ) -> None:
+        super().__init__(model, name, cash_usd_b)
+        self.focal = focal
+        self.demand_cu = demand_gw
+        self.announced_target_gw = announced_target_gw
+        self.announced_target_month = announced_target_month
+        self.core_cash_flow_usd_b_per_year = core_cash_flow_usd_b_per_year
+        self.max_cost_of_capital = max_cost_of_capital
+        self.projects: list[DataCenterProject] = []
+        self.arrears_usd_b: dict = {}  # payee -> unpaid amount this month
+        self.revenue_month_usd_b = 0.0
+        self.outflows_month_usd_b = 0.0  # operating outflows last month (burn before capex)
+        self.capex_month_usd_b = 0.0
+        self.capex_cumulative_usd_b = 0.0
+        self.it_assets_usd_b = 0.0
+        self.facility_assets_usd_b = 0.0
+        self.funding_requested_usd_b = 0.0
+        self.funding_raised_usd_b = 0.0
+        self.funding_gap_usd_b = 0.0
+        self.capacity_online_gw = 0.0  # own capacity online (what this lab operates)
+        self.leased_in_gw = 0.0
+        self.leased_out_gw = 0.0
+        self.served_cu = 0.0
+        self.idle_gw = 0.0
+        self.chip_calls: dict[ChipSupplyAgreement, float] = {}
+        self.chip_delivery_rate_gw = 0.0  # smoothed GW delivered per month
+        self.chips_received_month_gw = 0.0
+
+    # --- demand and revenue -----------------------------------------------------------------
+    @property
+    def revenue_annual_usd_b(self) -> float:
+        return 12.0 * self.revenue_month_usd_b
+
+    def own_compute_cu(self) -> float:
+        month = self.model.month
+        return sum(pr.capacity_online_gw(month) * pr.efficiency_index for pr in self.projects)
+
+    def fleet_efficiency(self) -> float:
+        """Compute per watt of the chips this lab runs (2026 = 1)."""
+        return self.own_compute_cu() / self.capacity_online_gw if self.capacity_online_gw > 0 else 1.0
+
+    def usable_compute_cu(self) -> float:
+        """Own compute not leased out, plus compute leased in."""
+        own = self.own_compute_cu()
+        if self.capacity_online_gw > 0:
+            own *= max(0.0, 1.0 - self.leased_out_gw / self.capacity_online_gw)
+        leased = sum(
+            lease.delivered_gw * lease.payee.fleet_efficiency()
+            for lease in self.model.contracts.of(self, CapacityLease)
+            if lease.payer is self and lease.is_running(self.model.month)
+        )
+        return own + leased
+
+    def spare_gw(self) -> float:
+        """Own capacity it could lease out: idle after its own demand and existing leases."""
+        spare_cu = self.usable_compute_cu() - self.demand_cu
+        return max(0.0, spare_cu / self.fleet_efficiency()) if spare_cu > 0 else 0.0
+
+    def shortfall_gw(self) -> float:
+        """Demand it cannot serve, in GW of today's best chips."""
+        short_cu = self.demand_cu - self.usable_compute_cu()
+        return max(0.0, short_cu / self.model.best_efficiency())
+
+    # --- reservation prices (what this lab would pay) ---------------------------------------
+    def chip_reservation_price_usd_b_per_gw(self, efficiency_index: float) -> float:
+        p = self.model.p
+        lifetime_revenue = self.model.revenue_per_cu_year() * efficiency_index * (
+            p.it_equipment_life_months / 12.0
+        )
+        return IT_SPEND_SHARE_OF_REVENUE * lifetime_revenue
+
+    def power_reservation_usd_mwh(self) -> float:
+        p = self.model.p
+        revenue_per_mwh = (
+            self.model.revenue_per_cu_year() * self.model.best_efficiency() * 1e9
+            / (p.utilization * 8760.0 * 1e3)
+        )
+        return p.lab_max_power_cost_share * revenue_per_mwh
+
+    def lease_reservation_usd_b_per_gw_year(self, lessor: AILab) -> float:
+        return (self.model.revenue_per_cu_year() * lessor.fleet_efficiency()
+                * (1.0 + self.model.p.lease_urgency_premium))
+
+    def lease_cost_usd_b_per_gw_year(self) -> float:
+        """A lessor's cost of one GW-year: depreciation, site opex and energy, plus 10 %."""
+        p = self.model.p
+        it = p.capex_per_gw_usd_b * p.it_share_of_capex / (p.it_equipment_life_months / 12)
+        facility = p.capex_per_gw_usd_b * (1 - p.it_share_of_capex) / (FACILITY_LIFE_MONTHS / 12)
+        energy = p.utilization * 8760 * 1e3 * self.model.average_power_price_usd_mwh() * 1e-9
+        return 1.1 * (it + facility + p.opex_usd_b_per_gw_year + energy)
+
+    # --- phase 1: capital -------------------------------------------------------------------
+    def cash_need_usd_b(self) -> float:
+        """Cash to cover the runway: operating deficit, construction and chips due, arrears."""
+        p = self.model.p
+        months = p.target_runway_months
+        deficit = max(0.0, self.outflows_month_usd_b - self.revenue_month_usd_b) * months
+        construction = sum(
+            min(pr.remaining_construction_usd_b, pr.monthly_construction_usd_b * months)
+            for pr in self.projects if pr.status == PIPELINE
+        )
+        month = self.model.month
+        chips = sum(
+            min(c.undelivered_gw, c.scheduled_gw(month) * months) * c.price_usd_b_per_gw
+            for c in self.model.contracts.of(self, ChipSupplyAgreement)
+        )
+        maturing = sum(loan.principal_usd_b for loan in self.model.contracts.of(self, Loan)
+                       if loan.payer is self and loan.end_month <= month + months)
+        return deficit + construction + chips + maturing + sum(self.arrears_usd_b.values())
+
+    def risk_score(self) -> float:
+        """How risky investors read this lab: burn multiple, leverage, distress (0..1)."""
+        p = self.model.p
+        revenue = max(self.revenue_annual_usd_b + self.core_cash_flow_usd_b_per_year, 1e-6)
+        burn = max(0.0, self.outflows_month_usd_b + self.capex_month_usd_b
+                   - self.revenue_month_usd_b - self.core_cash_flow_usd_b_per_year / 12) * 12
+        leverage = self.debt_usd_b / max(p.max_debt_to_revenue * revenue, 1e-6)
+        return min(1.0, 0.5 * min(1.0, burn / revenue / 4.0) + 0.3 * min(1.0, leverage)
+                   + 0.2 * self.in_distress)
+
+    def funding_request(self, urgent_only: bool = False) -> FundingRequest | None:
+        if self.defaulted:
+            return None
+        arrears = sum(self.arrears_usd_b.values())
+        need = arrears if urgent_only else self.cash_need_usd_b() - self.cash_usd_b
+        self.funding_requested_usd_b = self.funding_gap_usd_b = max(0.0, need)
+        self.funding_raised_usd_b = 0.0
+        if need <= 1e-6:
+            return None
+        return FundingRequest(
+            requester=self,
+            amount_usd_b=need,
+            max_cost_of_capital=self.max_cost_of_capital,
+            risk_score=self.risk_score(),
+            revenue_annual_usd_b=self.revenue_annual_usd_b + self.core_cash_flow_usd_b_per_year,
+            debt_usd_b=self.debt_usd_b,
+        )
+
+    def record_funding(self, amount_usd_b: float) -> None:
+        self.funding_raised_usd_b += amount_usd_b
+        self.funding_gap_usd_b = max(0.0, self.funding_requested_usd_b - self.funding_raised_usd_b)
+
+    # --- phase 2: contracts -----------------------------------------------------------------
+    def committed_gw(self) -> float:
+        """Capacity it will have: own projects (online or not) plus leases in, less leases out."""
+        month = self.model.month
+        leases = self.model.contracts.of(self, CapacityLease)
+        leased_in = sum(c.capacity_gw for c in leases if c.payer is self and c.end_month > month)
+        leased_out = sum(c.capacity_gw for c in leases if c.payee is self and c.end_month > month)
+        own = sum(pr.size_gw for pr in self.projects if pr.status != CANCELLED)
+        return own + leased_in - leased_out
+
+    def capacity_target_gw(self) -> float:
+        """GW it wants by the end of the planning horizon.
+
+        The forecast follows the demand trend (labs know growth is slowing) and converts
+        compute to GW at the efficiency of chips bought over the horizon. Announced plans
+        set a floor; rivals outgrowing it push the target up.
+        """
+        model, p = self.model, self.model.p
+        years = p.planning_horizon_months / 12.0
+        forecast_cu = self.demand_cu * model.demand_growth_factor(p.planning_horizon_months)
+        efficiency = model.best_efficiency() * (1.0 + p.perf_per_watt_gain_per_year) ** (years / 2)
+        need = forecast_cu / efficiency + self.leased_out_commitments_gw()
+        announced = self.announced_gw_at(model.month + p.planning_horizon_months)
+        rivalry = 1.0 + p.rivalry_weight * max(0.0, model.rival_growth(self))
+        return p.ambition * max(need, announced) * rivalry
+
+    def leased_out_commitments_gw(self) -> float:
+        month = self.model.month
+        return sum(c.capacity_gw for c in self.model.contracts.of(self, CapacityLease)
+                   if c.payee is self and c.end_month > month)
+
+    def announced_gw_at(self, month: int) -> float:
+        """The announced plan, interpolated linearly from today's capacity to its target date."""
+        if self.announced_target_gw <= 0 or self.announced_target_month <= 0:
+            return 0.0
+        start = self.model.initial_capacity_gw.get(self.name, 0.0)
+        frac = min(1.0, month / self.announced_target_month)
+        return start + frac * (self.announced_target_gw - start)
+
+    def plan_capacity(self) -> None:
+        """Start new campuses to close the gap between target and committed capacity."""
+        if self.defaulted or self.in_distress or self.funding_gap_usd_b > self.cash_usd_b:
+            return
+        p = self.model.p
+        gap = self.capacity_target_gw() - self.committed_gw()
+        n_new = min(p.max_new_projects_per_month, math.ceil(gap / p.project_size_gw - 0.5))
+        for _ in range(max(0, n_new)):
+            government = self.model.choose_site(self, p.project_size_gw)
+            if government is None:
+                return
+            self.model.start_project(self, government, p.project_size_gw)
+
+    def uncovered_chip_need_gw(self) -> float:
+        need = sum(pr.size_gw - pr.chips_installed_gw for pr in self.projects
+                   if pr.status == PIPELINE)
+        contracted = sum(c.undelivered_gw for c in self.model.contracts.of(self, ChipSupplyAgreement))
+        return need - contracted
+
+    def lease_need_gw(self) -> float:
+        """Shortfall not already covered by leases signed but not yet delivering."""
+        month = self.model.month
+        pending = sum(c.capacity_gw for c in self.model.contracts.of(self, CapacityLease)
+                      if c.payer is self and c.start_month > month)
+        return self.shortfall_gw() - pending
+
+    # --- phase 4: build ---------------------------------------------------------------------
+    def construct(self) -> None:
+        """Pay this month's construction on permitted campuses, oldest first, while cash lasts."""
+        if self.defaulted:
+            return
+        reserve = self.outflows_month_usd_b
+        for pr in self.projects:
+            if pr.status != PIPELINE or pr.permit != "approved" or pr.built:
+                pr.stalled_on_capital = False
+                continue
+            payment = pr.monthly_construction_usd_b
+            pr.stalled_on_capital = self.cash_usd_b - reserve < payment
+            if not pr.stalled_on_capital:
+                self.model.ledger.transfer(self, "construction", payment, "campus construction")
+                self.record_capex(payment, it=False)
+                pr.build_months_done += 1
+
+    def plan_chip_calls(self) -> None:
+        """Call deliveries for permitted campuses, as much as it can pay for, oldest deal first."""
+        self.chip_calls = {}
+        if self.defaulted:
+            return
+        wanted = sum(pr.chips_needed_gw for pr in self.projects)
+        budget = max(0.0, self.cash_usd_b - self.outflows_month_usd_b)
+        for c in sorted(self.model.contracts.of(self, ChipSupplyAgreement), key=lambda c: c.id):
+            if wanted <= 1e-9:
+                break
+            affordable = budget / c.price_usd_b_per_gw if c.price_usd_b_per_gw > 0 else wanted
+            call = min(wanted, c.undelivered_gw, affordable)
+            self.chip_calls[c] = call
+            wanted -= call
+            budget -= call * c.price_usd_b_per_gw
+
+    def chip_months_ahead(self) -> float:
+        """Months until the chips its permitted campuses still need arrive, at the recent rate."""
+        needed = sum(pr.chips_needed_gw for pr in self.projects)
+        if needed <= 1e-9:
+            return 0.0
+        if self.chip_delivery_rate_gw <= 1e-6:
+            return OPEN_ENDED_MONTHS
+        return needed / self.chip_delivery_rate_gw
+
+    def chip_call_gw(self, agreement: ChipSupplyAgreement) -> float:
+        return self.chip_calls.get(agreement, 0.0)
+
+    def receive_chips(self, agreement: ChipSupplyAgreement, gw: float, efficiency: float) -> None:
+        """Pay for delivered chips and install them in the oldest campuses that need them."""
+        cost = gw * agreement.price_usd_b_per_gw
+        self.owe(agreement.payee, cost, "chip purchase")
+        self.chips_received_month_gw += gw
+        self.record_capex(cost, it=True)
+        agreement.delivered_gw += gw
+        self.chip_calls[agreement] = max(0.0, self.chip_calls.get(agreement, 0.0) - gw)
+        month = self.model.month
+        for pr in self.projects:
+            if gw <= 1e-12:
+                break
+            take = min(gw, pr.chips_needed_gw)
+            if take > 0:
+                pr.install_chips(take, efficiency, month)
+                gw -= take
+
+    def record_capex(self, amount_usd_b: float, it: bool) -> None:
+        self.capex_month_usd_b += amount_usd_b
+        self.capex_cumulative_usd_b += amount_usd_b
+        if it:
+            self.it_assets_usd_b += amount_usd_b
+        else:
+            self.facility_assets_usd_b += amount_usd_b
+
+    def commission(self) -> None:
+        """Campuses fully built, energised and equipped go online; old chips retire."""
+        model, p = self.model, self.model.p
+        month = model.month
+        for pr in self.projects:
+            if pr.status == PIPELINE and pr.built and pr.energised(month) and pr.chips_needed_gw <= 1e-9:
+                pr.status = ONLINE
+                pr.online_month = month
+                pr.government.pay_incentive(pr)
+            elif (pr.status == ONLINE
+                  and month - pr.chips_installed_month >= p.it_equipment_life_months):
+                pr.chips_installed_gw = 0.0  # accelerators at end of life: refresh needed
+                pr.status = PIPELINE
+        self.capacity_online_gw = sum(pr.capacity_online_gw(month) for pr in self.projects)
+
+    # --- phase 5: operate -------------------------------------------------------------------
+    def operate(self) -> None:
+        """Earn revenue on the demand it can serve; pay opex, staff, power, leases, interest."""
+        if self.defaulted:
+            return
+        model, p = self.model, self.model.p
+        month = model.month
+        self.demand_cu *= (1.0 + model.demand_growth_rate()) ** (1 / 12)
+        self.serve()
+        ledger = model.ledger
+        ledger.transfer("end_customers", self, self.revenue_month_usd_b, "AI services revenue")
+        if self.core_cash_flow_usd_b_per_year:
+            ledger.transfer("core_business", self, self.core_cash_flow_usd_b_per_year / 12,
+                            "core business cash flow")
+        outflows = 0.0
+        outflows += self.owe("fuel_and_operations",
+                             self.capacity_online_gw * p.opex_usd_b_per_gw_year / 12, "site opex")
+        outflows += self.owe("staff_and_research",
+                             p.fixed_costs_usd_b_per_year_per_revenue * self.revenue_month_usd_b,
+                             "staff and research")
+        for pr in self.projects:
+            if pr.ppa is not None and pr.ppa.is_running(month):
+                load = pr.capacity_online_gw(month)
+                outflows += self.owe(pr.ppa.payee, pr.ppa.energy_cost_usd_b(load), "power")
+                pr.utility.bill_fuel(pr.utility.energy_gwh(load, p.utilization))
+        for lease in model.contracts.of(self, CapacityLease):
+            if lease.payer is self and lease.is_running(month):
+                outflows += self.owe(lease.payee, lease.delivered_gw * lease.price_usd_b_per_gw_year / 12,
+                                     "capacity lease")
+        for loan in model.contracts.of(self, Loan):
+            if loan.payer is self:
+                outflows += self.owe(loan.payee, loan.monthly_obligation_usd_b(month), "interest")
+                if month + 1 >= loan.end_month:
+                    self.owe(loan.payee, loan.principal_usd_b, "loan repayment")
+                    model.contracts.close(loan, "completed", month)
+        self.outflows_month_usd_b = outflows
+        self.it_assets_usd_b *= 1.0 - 1.0 / p.it_equipment_life_months
+        self.facility_assets_usd_b *= 1.0 - 1.0 / FACILITY_LIFE_MONTHS
+
+    def serve(self) -> None:
+        """Serve what demand its usable compute allows; the rest of its own capacity idles."""
+        usable = self.usable_compute_cu()
+        self.served_cu = min(self.demand_cu, usable)
+        idle_cu = usable - self.served_cu
+        own_free_gw = max(0.0, self.capacity_online_gw - self.leased_out_gw)
+        self.idle_gw = min(idle_cu / self.fleet_efficiency(), own_free_gw) if idle_cu > 0 else 0.0
+        self.revenue_month_usd_b = self.served_cu * self.model.revenue_per_cu_year() / 12.0
+
+    def owe(self, payee, amount_usd_b: float, purpose: str) -> float:
+        """Pay a bill now; what cash does not cover becomes arrears owed to that payee."""
+        unpaid = self.model.ledger.pay_what_is_affordable(self, payee, amount_usd_b, purpose)
+        if unpaid > 1e-12:
+            self.arrears_usd_b[payee] = self.arrears_usd_b.get(payee, 0.0) + unpaid
+            self.in_distress = True
+        return amount_usd_b
+
+    def settle_arrears(self) -> None:
+        """Pay what it owes from cash raised in an emergency round."""
+        for payee, amount in list(self.arrears_usd_b.items()):
+            unpaid = self.model.ledger.pay_what_is_affordable(self, payee, amount, "arrears")
+            if unpaid > 1e-12:
+                self.arrears_usd_b[payee] = unpaid
+            else:
+                del self.arrears_usd_b[payee]
+        self.in_distress = bool(self.arrears_usd_b)
+
+    def cancel(self, project: DataCenterProject, reason: str) -> None:
+        project.status = CANCELLED
+        if project.ppa is not None and project.ppa.status == "active":
+            self.model.contracts.close(project.ppa, "broken", self.model.month)
+            project.utility.release(project.ppa)
+
+    def new_month(self) -> None:
+        self.capex_month_usd_b = 0.0
+        self.chip_delivery_rate_gw = 0.7 * self.chip_delivery_rate_gw + 0.3 * self.chips_received_month_gw
+        self.chips_received_month_gw = 0.0
+
+    def balance_sheet_usd_b(self) -> float:
+        return max(self.cash_usd_b, 0.0) + self.it_assets_usd_b + self.facility_assets_usd_b
+
+    @property
+    def pipeline_gw(self) -> float:
+        month = self.model.month
+        return sum(pr.pipeline_gw(month) for pr in self.projects)
+
+    def ppas(self) -> list[PowerPurchaseAgreement]:
+        return [pr.ppa for pr in self.projects if pr.ppa is not None]

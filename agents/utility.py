@@ -1,0 +1,207 @@
+"""Utilities: grid headroom, slow new generation, an interconnection queue, a scarcity price."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agents.base import GigawattAgent
+from environment.contracts import HOURS_PER_MONTH, PowerPurchaseAgreement
+from environment.markets.capital import FundingRequest
+
+
+@dataclass(frozen=True)
+class GenerationKind:
+    """A kind of new supply a utility can build."""
+
+    name: str
+    lead_time_months: int
+    cost_usd_b_per_gw: float
+    firm_share: float  # GW of firm capacity per GW built (capacity credit)
+
+
+@dataclass(eq=False)
+class PlantUnderConstruction:
+    kind: GenerationKind
+    gw: float
+    online_month: int
+    monthly_cost_usd_b: float
+
+
+class Utility(GigawattAgent):
+    """The power company of one jurisdiction.
+
+    Headroom is firm generation less the reserve it must keep, existing load, connected data
+    centres and load already promised. A data centre is energised after the interconnection
+    delay, or later if new generation must be built first. The tariff rises as the reserve
+    margin falls below target.
+    """
+
+    kind = "utility"
+
+    def __init__(
+        self,
+        model,
+        name: str,
+        cash_usd_b: float,
+        peak_load_gw: float,
+        headroom_gw: float,
+        target_reserve_margin: float,
+        interconnection_delay_months: float,
+        base_power_price_usd_mwh: float,
+        marginal_cost_share: float,
+        max_new_generation_gw_per_year: float,
+        generation_kinds: list[GenerationKind],
+    ) -> None:
+        super().__init__(model, name, cash_usd_b)
+        p = model.p
+        self.target_reserve_margin = target_reserve_margin
+        self.peak_load_gw = peak_load_gw
+        # Firm generation: the target margin over existing load plus the spare headroom.
+        spare_gw = headroom_gw * p.grid_headroom_multiplier
+        self.generation_gw = (peak_load_gw + spare_gw) * (1 + target_reserve_margin)
+        self.dc_load_gw = 0.0
+        self.reserved_gw = 0.0
+        self.interconnection_delay_months = interconnection_delay_months * p.interconnection_delay_multiplier
+        self.base_power_price_usd_mwh = base_power_price_usd_mwh
+        self.marginal_cost_usd_mwh = marginal_cost_share * base_power_price_usd_mwh
+        self.max_new_generation_gw_per_year = max_new_generation_gw_per_year * p.new_generation_multiplier
+        self.generation_kinds = sorted(generation_kinds, key=lambda k: k.lead_time_months)
+        self.plants: list[PlantUnderConstruction] = []
+        self.started_this_year_gw = 0.0
+        self.energy_sold_usd_b = 0.0
+
+    # --- state read by others --------------------------------------------------------------
+    @property
+    def load_gw(self) -> float:
+        return self.peak_load_gw + self.dc_load_gw
+
+    @property
+    def reserve_margin(self) -> float:
+        return self.generation_gw / self.load_gw - 1.0 if self.load_gw > 0 else 1.0
+
+    @property
+    def headroom_gw(self) -> float:
+        return self.generation_gw / (1 + self.target_reserve_margin) - self.load_gw - self.reserved_gw
+
+    @property
+    def grid_stress(self) -> float:
+        """0 at or above the target reserve margin, 1 with no reserve left."""
+        shortfall = self.target_reserve_margin - self.reserve_margin
+        return min(1.0, max(0.0, shortfall / self.target_reserve_margin))
+
+    def power_price_usd_mwh(self) -> float:
+        markup = self.model.p.power_scarcity_markup * self.grid_stress
+        return self.base_power_price_usd_mwh * (1.0 + markup)
+
+    # --- what the utility would accept ------------------------------------------------------
+    def reservation_price_usd_mwh(self, gw: float) -> float:
+        """Least it takes: today's tariff, raised by the share of headroom the load would use."""
+        if self.headroom_gw <= 0:
+            return self.power_price_usd_mwh() * (1 + self.model.p.power_scarcity_markup * 0.25)
+        use = min(1.0, gw / self.headroom_gw)
+        return self.power_price_usd_mwh() * (1.0 + 0.25 * use)
+
+    def quote_energisation_month(self, gw: float) -> int | None:
+        """Month it can energise ``gw`` of new load, or None if it never can (no supply coming)."""
+        month = self.model.month
+        delay = int(round(self.interconnection_delay_months))
+        spare = self.headroom_gw
+        if spare >= gw:
+            return month + delay
+        for plant in sorted(self.plants, key=lambda pl: pl.online_month):
+            spare += plant.gw * plant.kind.firm_share / (1 + self.target_reserve_margin)
+            if spare >= gw:
+                return max(month + delay, plant.online_month)
+        if self.max_new_generation_gw_per_year <= 0 or not self.generation_kinds:
+            return None
+        fastest = self.generation_kinds[0].lead_time_months
+        years_to_build = (gw - spare) / self.max_new_generation_gw_per_year
+        return month + max(delay, fastest + int(12 * years_to_build))
+
+    def sign(self, ppa: PowerPurchaseAgreement) -> None:
+        """Reserve capacity for a signed PPA and build the generation it needs."""
+        self.reserved_gw += ppa.capacity_gw
+
+    # --- monthly rules ----------------------------------------------------------------------
+    def build(self) -> None:
+        """Commission plants that are done, pay for those under way, start what the queue needs."""
+        model = self.model
+        month = model.month
+        if month % 12 == 0:
+            self.started_this_year_gw = 0.0
+        for plant in list(self.plants):
+            if month >= plant.online_month:
+                self.generation_gw += plant.gw * plant.kind.firm_share
+                self.plants.remove(plant)
+            else:
+                self.pay_for(plant)
+        promised = sum(pl.gw * pl.kind.firm_share for pl in self.plants) / (1 + self.target_reserve_margin)
+        needed = -(self.headroom_gw + promised)
+        allowance = self.max_new_generation_gw_per_year - self.started_this_year_gw
+        if needed > 1e-9 and allowance > 1e-9 and self.generation_kinds:
+            kind = self.choose_generation_kind()
+            firm_gw = min(needed * (1 + self.target_reserve_margin), allowance)
+            gw = firm_gw / kind.firm_share
+            cost = gw * kind.cost_usd_b_per_gw
+            plant = PlantUnderConstruction(
+                kind, gw, month + kind.lead_time_months, cost / kind.lead_time_months)
+            self.plants.append(plant)
+            self.started_this_year_gw += firm_gw
+            self.pay_for(plant)
+
+    def pay_for(self, plant: PlantUnderConstruction) -> None:
+        """One month's construction payment; with no cash the plant slips a month instead."""
+        if self.cash_usd_b < plant.monthly_cost_usd_b:
+            plant.online_month += 1
+        else:
+            self.model.ledger.transfer(self, "construction", plant.monthly_cost_usd_b,
+                                       "generation build")
+
+    def choose_generation_kind(self) -> GenerationKind:
+        """Cheapest firm capacity per month of waiting: fast builds win when load is waiting."""
+        return min(self.generation_kinds,
+                   key=lambda k: k.cost_usd_b_per_gw / k.firm_share * (1 + k.lead_time_months / 60))
+
+    def connect_and_grow(self) -> None:
+        """Energise PPAs whose date has come; background load grows."""
+        month = self.model.month
+        for ppa in self.model.contracts.of(self, PowerPurchaseAgreement):
+            if ppa.start_month == month:
+                self.reserved_gw -= ppa.capacity_gw
+                self.dc_load_gw += ppa.capacity_gw
+        self.peak_load_gw *= (1 + self.model.p.background_load_growth_per_year) ** (1 / 12)
+
+    def release(self, ppa: PowerPurchaseAgreement) -> None:
+        """Free the capacity of a PPA that ended or broke."""
+        if self.model.month >= ppa.start_month:
+            self.dc_load_gw = max(0.0, self.dc_load_gw - ppa.capacity_gw)
+        else:
+            self.reserved_gw = max(0.0, self.reserved_gw - ppa.capacity_gw)
+
+    def bill_fuel(self, energy_gwh: float) -> None:
+        """Energy sold to data centres costs fuel and operations at the marginal cost."""
+        cost = energy_gwh * 1e3 * self.marginal_cost_usd_mwh * 1e-9
+        self.model.ledger.pay_what_is_affordable(self, "fuel_and_operations", cost, "generation fuel")
+
+    def funding_need_usd_b(self) -> float:
+        """Cash it needs to finish the plants under way over the next year."""
+        next_year = sum(pl.monthly_cost_usd_b * min(12, max(0, pl.online_month - self.model.month))
+                        for pl in self.plants)
+        return max(0.0, next_year - self.cash_usd_b)
+
+    def funding_request(self, urgent_only: bool = False) -> FundingRequest | None:
+        """Debt for plants under way when its own cash will not finish them."""
+        need = 0.0 if urgent_only else self.funding_need_usd_b()
+        if need <= 1e-6:
+            return None
+        revenue = self.energy_gwh(self.load_gw, 1.0) * 12 * self.base_power_price_usd_mwh * 1e-6
+        return FundingRequest(requester=self, amount_usd_b=need, max_cost_of_capital=0.12,
+                              risk_score=0.1 + 0.4 * self.grid_stress, revenue_annual_usd_b=revenue,
+                              debt_usd_b=self.debt_usd_b, accepts_equity=False)
+
+    def balance_sheet_usd_b(self) -> float:
+        return max(self.cash_usd_b, 0.0) + self.generation_gw * 1.0
+
+    @staticmethod
+    def energy_gwh(load_gw: float, utilization: float) -> float:
+        return load_gw * utilization * HOURS_PER_MONTH

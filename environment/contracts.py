@@ -1,0 +1,233 @@
+"""Contracts as domain objects: what was agreed, between whom, and what is still owed.
+
+Every contract has a ``payer`` who owes money and a ``payee`` who is owed it (a lab pays its chip
+vendor, utility and lessor; a borrower its lender; a company's equity is a claim its investor
+holds). ``remaining_value_usd_b`` is the payee's exposure to the payer, which is what it loses
+when the payer defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from mesa import Agent
+
+HOURS_PER_MONTH = 730.0
+
+ACTIVE, COMPLETED, BROKEN = "active", "completed", "broken"
+
+
+@dataclass(eq=False)
+class Contract:
+    kind: ClassVar[str] = "contract"
+    size_unit: ClassVar[str] = ""
+    price_unit: ClassVar[str] = ""
+
+    payer: Agent
+    payee: Agent
+    signed_month: int
+    start_month: int
+    end_month: int
+    status: str = field(default=ACTIVE, init=False)
+    ended_month: int | None = field(default=None, init=False)
+    id: int = field(default=-1, init=False)
+
+    @property
+    def size(self) -> float:
+        raise NotImplementedError
+
+    @property
+    def price(self) -> float:
+        raise NotImplementedError
+
+    def monthly_obligation_usd_b(self, month: int) -> float:
+        """What the payer is due to pay the payee in ``month`` under the contract."""
+        return 0.0
+
+    def remaining_value_usd_b(self, month: int) -> float:
+        """What the payee is still owed over the rest of the contract (its exposure)."""
+        months_left = max(0, self.end_month - max(month, self.start_month))
+        return self.monthly_obligation_usd_b(max(month, self.start_month)) * months_left
+
+    def is_running(self, month: int) -> bool:
+        return self.status == ACTIVE and self.start_month <= month < self.end_month
+
+    def involves(self, agent: Agent) -> bool:
+        return agent is self.payer or agent is self.payee
+
+
+@dataclass(eq=False)
+class ChipSupplyAgreement(Contract):
+    """Accelerators for ``volume_gw`` of capacity, delivered as the vendor allocates supply."""
+
+    kind: ClassVar[str] = "chip_supply"
+    size_unit: ClassVar[str] = "GW"
+    price_unit: ClassVar[str] = "USD bn per GW"
+
+    volume_gw: float = 0.0
+    price_usd_b_per_gw: float = 0.0
+    take_or_pay_share: float = 0.0
+    delivered_gw: float = 0.0
+    forfeited_gw: float = 0.0  # paid for under take-or-pay but never taken
+
+    @property
+    def size(self) -> float:
+        return self.volume_gw
+
+    @property
+    def price(self) -> float:
+        return self.price_usd_b_per_gw
+
+    @property
+    def undelivered_gw(self) -> float:
+        return max(0.0, self.volume_gw - self.delivered_gw - self.forfeited_gw)
+
+    def scheduled_gw(self, month: int) -> float:
+        """Even delivery of what is left over the months left."""
+        if not self.is_running(month):
+            return 0.0
+        return self.undelivered_gw / max(1, self.end_month - month)
+
+    def remaining_value_usd_b(self, month: int) -> float:
+        return self.undelivered_gw * self.price_usd_b_per_gw * self.take_or_pay_share
+
+
+@dataclass(eq=False)
+class PowerPurchaseAgreement(Contract):
+    """Firm supply of ``capacity_gw`` to one project from its energisation date."""
+
+    kind: ClassVar[str] = "ppa"
+    size_unit: ClassVar[str] = "GW"
+    price_unit: ClassVar[str] = "USD/MWh"
+
+    capacity_gw: float = 0.0
+    price_usd_mwh: float = 0.0
+    minimum_take_share: float = 0.0
+    utilization: float = 0.85
+
+    @property
+    def size(self) -> float:
+        return self.capacity_gw
+
+    @property
+    def price(self) -> float:
+        return self.price_usd_mwh
+
+    def energy_cost_usd_b(self, load_gw: float) -> float:
+        """Monthly bill for ``load_gw`` of load, with the minimum-take floor applied."""
+        billed_gw = max(load_gw, self.minimum_take_share * self.capacity_gw)
+        return billed_gw * self.utilization * HOURS_PER_MONTH * self.price_usd_mwh * 1e-6
+
+    def monthly_obligation_usd_b(self, month: int) -> float:
+        return self.energy_cost_usd_b(0.0) if month >= self.start_month else 0.0
+
+
+@dataclass(eq=False)
+class CapacityLease(Contract):
+    """``capacity_gw`` of a lessor's online capacity served to a lessee at a yearly price."""
+
+    kind: ClassVar[str] = "lease"
+    size_unit: ClassVar[str] = "GW"
+    price_unit: ClassVar[str] = "USD bn per GW-year"
+
+    capacity_gw: float = 0.0
+    price_usd_b_per_gw_year: float = 0.0
+    delivered_gw: float = 0.0  # what the lessor could serve this month
+
+    @property
+    def size(self) -> float:
+        return self.capacity_gw
+
+    @property
+    def price(self) -> float:
+        return self.price_usd_b_per_gw_year
+
+    def monthly_obligation_usd_b(self, month: int) -> float:
+        return self.capacity_gw * self.price_usd_b_per_gw_year / 12.0
+
+
+@dataclass(eq=False)
+class Loan(Contract):
+    """Bullet loan: monthly interest, principal repaid at ``end_month``."""
+
+    kind: ClassVar[str] = "loan"
+    size_unit: ClassVar[str] = "USD bn"
+    price_unit: ClassVar[str] = "interest rate per year"
+
+    principal_usd_b: float = 0.0
+    rate_per_year: float = 0.0
+
+    @property
+    def size(self) -> float:
+        return self.principal_usd_b
+
+    @property
+    def price(self) -> float:
+        return self.rate_per_year
+
+    def monthly_obligation_usd_b(self, month: int) -> float:
+        return self.principal_usd_b * self.rate_per_year / 12.0
+
+    def remaining_value_usd_b(self, month: int) -> float:
+        return self.principal_usd_b
+
+
+@dataclass(eq=False)
+class EquityStake(Contract):
+    """Shares bought for ``amount_usd_b``; the stake is diluted by later rounds."""
+
+    kind: ClassVar[str] = "equity"
+    size_unit: ClassVar[str] = "USD bn"
+    price_unit: ClassVar[str] = "USD bn pre-money valuation"
+
+    amount_usd_b: float = 0.0
+    pre_money_usd_b: float = 0.0
+    ownership_share: float = 0.0
+
+    @property
+    def size(self) -> float:
+        return self.amount_usd_b
+
+    @property
+    def price(self) -> float:
+        return self.pre_money_usd_b
+
+    def remaining_value_usd_b(self, month: int) -> float:
+        return self.amount_usd_b
+
+
+class ContractBook:
+    """Every contract ever signed, with an index by party for fast look-ups."""
+
+    def __init__(self) -> None:
+        self.contracts: list[Contract] = []
+        self._by_agent: dict[int, list[Contract]] = {}
+
+    def sign(self, contract: Contract) -> Contract:
+        contract.id = len(self.contracts)
+        self.contracts.append(contract)
+        for party in (contract.payer, contract.payee):
+            self._by_agent.setdefault(id(party), []).append(contract)
+        return contract
+
+    def of(self, agent: Agent, kind: type[Contract] | None = None, active_only: bool = True):
+        """Contracts an agent is party to (optionally of one kind, optionally still active)."""
+        return [
+            c
+            for c in self._by_agent.get(id(agent), ())
+            if (kind is None or isinstance(c, kind)) and (not active_only or c.status == ACTIVE)
+        ]
+
+    def active(self, kind: type[Contract] | None = None) -> list[Contract]:
+        return [
+            c
+            for c in self.contracts
+            if c.status == ACTIVE and (kind is None or isinstance(c, kind))
+        ]
+
+    @staticmethod
+    def close(contract: Contract, status: str, month: int) -> None:
+        contract.status = status
+        contract.ended_month = month

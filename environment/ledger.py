@@ -1,0 +1,81 @@
+"""Money moves only through the ledger, so the books can be checked every step.
+
+Agents hold ``cash_usd_b``; the world outside the model (end customers paying for AI services,
+construction firms, fabs, fuel suppliers, staff, limited partners, public budgets) is a set of
+named outside accounts. Every transfer debits one side and credits the other, so the sum of all
+agent cash plus all outside balances never changes: ``Ledger.imbalance_usd_b()`` is that check.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Protocol
+
+#: The named outside sinks and sources. An outside account's balance is what it received minus
+#: what it paid, so sources go negative (customers pay in) and sinks positive.
+OUTSIDE = (
+    "end_customers",  # buyers of AI services: the source of lab revenue
+    "construction",  # contractors building campuses and power plants
+    "chip_fabs",  # foundries, packaging and memory makers behind the vendors
+    "fuel_and_operations",  # utilities' fuel and plant running costs; labs' site opex
+    "staff_and_research",  # labs' salaries, research, training runs, free tier
+    "core_business",  # hyperscalers' non-AI businesses that fund them
+    "limited_partners",  # new money committed to investors
+    "public_budget",  # government incentives
+)
+
+
+class HasCash(Protocol):
+    cash_usd_b: float
+
+
+Party = HasCash | str
+
+
+class Ledger:
+    """Double-entry cash transfers between agents and the named outside accounts."""
+
+    def __init__(self) -> None:
+        self.outside: dict[str, float] = dict.fromkeys(OUTSIDE, 0.0)
+        self.flows_usd_b: dict[str, float] = defaultdict(float)  # by purpose, cumulative
+        self._agents: list[HasCash] = []
+        self._opening_usd_b = 0.0
+
+    def open_account(self, agent: HasCash) -> None:
+        """Register an agent whose opening cash is part of the money in the system."""
+        self._agents.append(agent)
+        self._opening_usd_b += agent.cash_usd_b
+
+    def transfer(self, payer: Party, payee: Party, amount_usd_b: float, purpose: str) -> float:
+        """Move ``amount_usd_b`` from payer to payee (either may be an outside account)."""
+        if amount_usd_b < 0:
+            raise ValueError(f"transfer amount must be >= 0, got {amount_usd_b}")
+        if amount_usd_b == 0:
+            return 0.0
+        self._move(payer, -amount_usd_b)
+        self._move(payee, amount_usd_b)
+        self.flows_usd_b[purpose] += amount_usd_b
+        return amount_usd_b
+
+    def pay_what_is_affordable(
+        self, payer: HasCash, payee: Party, amount_usd_b: float, purpose: str
+    ) -> float:
+        """Pay up to the payer's cash; return the unpaid remainder (arrears)."""
+        paid = min(amount_usd_b, max(payer.cash_usd_b, 0.0))
+        self.transfer(payer, payee, paid, purpose)
+        return amount_usd_b - paid
+
+    def _move(self, party: Party, amount_usd_b: float) -> None:
+        if isinstance(party, str):
+            if party not in self.outside:
+                raise KeyError(f"unknown outside account {party!r}; known: {OUTSIDE}")
+            self.outside[party] += amount_usd_b
+        else:
+            party.cash_usd_b += amount_usd_b
+
+    def money_in_system_usd_b(self) -> float:
+        return sum(a.cash_usd_b for a in self._agents) + sum(self.outside.values())
+
+    def imbalance_usd_b(self) -> float:
+        """Money created or destroyed since the start (0 up to rounding when the books balance)."""
+        return self.money_in_system_usd_b() - self._opening_usd_b

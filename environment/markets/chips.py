@@ -1,0 +1,53 @@
+"""Chip supply negotiation: a lab and a vendor agree a volume, a price and a delivery window.
+
+The vendor's reservation price is its margin floor, rising toward its list price as its order
+book fills; the lab's is the share of lifetime revenue it would spend on the chips. The price
+splits the overlap by the vendor's scarcity power (backlog against production). Deliveries are
+spread over the vendor's lead time plus the time to make the volume, at least a year.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from environment.contracts import ChipSupplyAgreement
+from environment.markets.bargaining import bargain, scarcity_power
+
+if TYPE_CHECKING:
+    from agents.chip_vendor import ChipVendor
+    from agents.lab import AILab
+
+
+def negotiate_chip_supply(
+    lab: AILab, vendor: ChipVendor, volume_gw: float, month: int, take_or_pay_share: float
+) -> ChipSupplyAgreement | None:
+    """A signed-ready agreement, or None when the reservation prices do not overlap."""
+    if volume_gw <= 0 or vendor.production_gw_per_year <= 0:
+        return None
+    power = scarcity_power(vendor.backlog_gw + volume_gw, vendor.production_gw_per_year)
+    price = bargain(
+        buyer_reservation=lab.chip_reservation_price_usd_b_per_gw(vendor.efficiency_index),
+        seller_reservation=vendor.reservation_price_usd_b_per_gw(),
+        seller_power=power,
+    )
+    if price is None:
+        return None
+    make_months = 12.0 * volume_gw / vendor.production_gw_per_year
+    window = max(12, int(round(vendor.lead_time_months() + make_months)))
+    return ChipSupplyAgreement(
+        payer=lab, payee=vendor, signed_month=month, start_month=month, end_month=month + window,
+        volume_gw=volume_gw, price_usd_b_per_gw=price, take_or_pay_share=take_or_pay_share,
+    )
+
+
+def rank_vendors(vendors: list[ChipVendor]) -> list[ChipVendor]:
+    """Vendors in the order a buyer asks them: cheapest compute, discounted for waiting."""
+    def cost_of_compute(v: ChipVendor) -> float:
+        return v.reservation_price_usd_b_per_gw() / v.efficiency_index * (1 + v.lead_time_months() / 24)
+
+    return sorted((v for v in vendors if v.production_gw_per_year > 0), key=cost_of_compute)
+
+
+def deliverable_within_gw(vendor: ChipVendor, months: float) -> float:
+    """Volume a vendor can still promise within ``months`` after its current backlog."""
+    return max(0.0, vendor.production_gw_per_year * months / 12.0 - vendor.backlog_gw)

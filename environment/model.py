@@ -1,0 +1,537 @@
+"""BuildoutModel: the world, wiring the five kinds of agents and ordering the phases of a month.
+
+Each step is one month, in five phases: capital (funding requests meet investors), contracts
+(labs plan campuses and negotiate power, chips and leases), permits (governments decide), build
+(construction, chip deliveries, energisation, commissioning) and operate (revenue, bills,
+distress and defaults, prices, opposition, sentiment). Everything recorded goes through
+``self.datacollector``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from types import SimpleNamespace
+
+import mesa
+
+from agents.chip_vendor import ChipVendor
+from agents.government import Government
+from agents.investor import Investor
+from agents.lab import AILab
+from agents.utility import GenerationKind, Utility
+from environment.contracts import (
+    ACTIVE,
+    BROKEN,
+    CapacityLease,
+    ChipSupplyAgreement,
+    ContractBook,
+    EquityStake,
+    Loan,
+    PowerPurchaseAgreement,
+)
+from environment.ledger import Ledger
+from environment.markets import capital
+from environment.markets.chips import deliverable_within_gw, negotiate_chip_supply, rank_vendors
+from environment.markets.leasing import negotiate_lease
+from environment.markets.power import PPA_TERM_MONTHS, negotiate_ppa
+from environment.parameters import defaults, validate
+from environment.projects import (
+    APPROVED,
+    CANCELLED,
+    GATES,
+    ONLINE,
+    OPEN_ENDED_MONTHS,
+    PIPELINE,
+    DataCenterProject,
+)
+from environment.scenario import load_scenario, month_index, month_label
+
+MODEL_COLUMNS = (
+    "date", "capacity_online_gw", "focal_capacity_online_gw", "pipeline_gw",
+    "capex_cumulative_usd_b", "lab_cash_usd_b", "lab_debt_usd_b", "lab_revenue_annual_usd_b",
+    "funding_gap_usd_b", "chip_price_usd_b_per_gw", "power_price_usd_mwh", "grid_reserve_margin",
+    "investor_sentiment", "permits_pending", "permits_denied_cumulative", "defaults_cumulative",
+    "stranded_gw", *(f"bottleneck_{gate}_gw" for gate in GATES),
+)
+AGENT_COLUMNS = (
+    "name", "kind", "cash_usd_b", "debt_usd_b", "capacity_online_gw", "pipeline_gw",
+    "revenue_annual_usd_b", "losses_usd_b", "in_distress", "defaulted",
+)
+
+
+class BuildoutModel(mesa.Model):
+    """The AI-infrastructure build-out, one month a step.
+
+    ``BuildoutModel(scenario="baseline", seed=None, **overrides)``: every world parameter of
+    ``environment.parameters.PARAMETERS`` can be overridden by keyword; an unknown name or an
+    out-of-range value raises ValueError naming it and its allowed range. ``rng`` is accepted
+    as an alias of ``seed`` so that ``mesa.batch_run`` can pass ``"rng": range(n)``.
+    """
+
+    def __init__(self, scenario: str = "baseline", seed: int | None = None,
+                 rng: int | None = None, **overrides) -> None:
+        overrides = validate(overrides)  # before any work: bad input fails fast
+        spec = load_scenario(scenario)
+        super().__init__(rng=seed if seed is not None else rng)
+        self.scenario = spec["name"]
+        self.p = SimpleNamespace(**validate({**defaults(), **spec["parameters"], **overrides}))
+        self.month = 0
+        self.ledger = Ledger()
+        self.contracts = ContractBook()
+        self.projects: list[DataCenterProject] = []
+        self.defaults_cumulative = 0
+        self.running = True
+        self._build_world(spec)
+        self.initial_capacity_gw = {lab.name: lab.capacity_online_gw + lab.leased_in_gw
+                                    for lab in self.labs}
+        self._capacity_log = {lab.name: deque([lab.capacity_online_gw], maxlen=13)
+                              for lab in self.labs}
+        self._revenue_log: deque[float] = deque(maxlen=13)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={c: c for c in MODEL_COLUMNS},
+            agent_reporters={c: c for c in AGENT_COLUMNS},
+        )
+        self._record()
+        self.datacollector.collect(self)
+
+    # --- building the world from a scenario -------------------------------------------------
+    def _build_world(self, spec: dict) -> None:
+        kinds = [GenerationKind(**k) for k in spec["generation_kinds"]]
+        start = self.p.start_date
+        self.governments: list[Government] = []
+        for j in spec["jurisdictions"]:
+            until = month_index(start, j["moratorium_until"]) if j["moratorium_until"] else 0
+            gov = Government(self, j["name"], j["policy_stance"], j["incentive_share"],
+                             j["opposition"], moratorium_until_month=until)
+            gov.utility = Utility(
+                self, j["utility"], j["utility_cash_usd_b"], j["peak_load_gw"], j["headroom_gw"],
+                j["target_reserve_margin"], j["interconnection_delay_months"],
+                j["power_price_usd_mwh"], j["marginal_cost_share"],
+                j["max_new_generation_gw_per_year"], kinds)
+            self.governments.append(gov)
+        self.labs = [
+            AILab(self, lab["name"], lab["cash_usd_b"], lab["demand_gw"], focal=lab["focal"],
+                  announced_target_gw=lab["announced_target_gw"],
+                  announced_target_month=(month_index(start, lab["announced_target_date"])
+                                          if lab["announced_target_date"] else 0),
+                  core_cash_flow_usd_b_per_year=lab["core_cash_flow_usd_b_per_year"],
+                  max_cost_of_capital=lab["max_cost_of_capital"])
+            for lab in spec["labs"]
+        ]
+        self.vendors = [ChipVendor(self, **v) for v in spec["vendors"]]
+        self.investors = [Investor(self, **i) for i in spec["investors"]]
+        self.utilities = [g.utility for g in self.governments]
+        focal = [lab for lab in self.labs if lab.focal]
+        if len(focal) != 1:
+            raise ValueError(f"scenario {spec['name']!r}: exactly one lab must have focal = true")
+        self.focal_lab = focal[0]
+        self._by_name = {a.name: a for a in self.agents}
+        if len(self._by_name) != len(self.agents):
+            raise ValueError(f"scenario {spec['name']!r}: agent names must be unique")
+        for row in spec["projects"]:
+            self._initial_project(row)
+        for row in spec["contracts"]:
+            self._initial_contract(row)
+        for utility in self.utilities:
+            utility.connect_and_grow()  # energise PPAs dated at the start
+        for lab in self.labs:
+            lab.commission()
+        self._deliver_leases()
+        for lab in self.labs:
+            lab.serve()
+
+    def agent_named(self, name: str, kind: type, where: str):
+        agent = self._by_name.get(name)
+        if not isinstance(agent, kind):
+            raise ValueError(f"{where}: no {kind.kind} named {name!r}")
+        return agent
+
+    def _initial_project(self, row: dict) -> None:
+        where = f"scenario project at {row['jurisdiction']}"
+        lab = self.agent_named(row["owner"], AILab, where)
+        gov = self.agent_named(row["jurisdiction"], Government, where)
+        pr = self.start_project(lab, gov, row["size_gw"], apply_for_permit=row["stage"] == "permitting")
+        if row["stage"] == "permitting":
+            return
+        pr.permit = APPROVED
+        pr.build_months_done = pr.build_months if row["stage"] == "online" else row["build_months_done"]
+        energise = month_index(self.p.start_date, row["energised"]) if row["energised"] else 0
+        price = row["ppa_price_usd_mwh"] or gov.utility.power_price_usd_mwh()
+        pr.ppa = self.contracts.sign(PowerPurchaseAgreement(
+            payer=lab, payee=gov.utility, signed_month=min(0, energise), start_month=energise,
+            end_month=energise + PPA_TERM_MONTHS, capacity_gw=pr.size_gw, price_usd_mwh=price,
+            minimum_take_share=self.p.ppa_minimum_take_share, utilization=self.p.utilization))
+        if energise > 0:
+            gov.utility.sign(pr.ppa)
+        if row["stage"] == "online":
+            pr.install_chips(pr.size_gw, row["efficiency_index"], -row["chips_age_months"])
+            pr.status = ONLINE
+            pr.online_month = 0
+
+    def _initial_contract(self, row: dict) -> None:
+        where = f"scenario {row['kind']} contract {row['seller']}->{row['buyer']}"
+        buyer = self.agent_named(row["buyer"], AILab, where)
+        start = month_index(self.p.start_date, row["start"])
+        end = month_index(self.p.start_date, row["end"])
+        if end <= start:
+            raise ValueError(f"{where}: end {row['end']} must come after start {row['start']}")
+        signed = min(0, start)
+        if row["kind"] == "lease":
+            seller = self.agent_named(row["seller"], AILab, where)
+            self.contracts.sign(CapacityLease(
+                payer=buyer, payee=seller, signed_month=signed, start_month=start, end_month=end,
+                capacity_gw=row["volume_gw"], price_usd_b_per_gw_year=row["price"]))
+        else:
+            vendor = self.agent_named(row["seller"], ChipVendor, where)
+            self.contracts.sign(ChipSupplyAgreement(
+                payer=buyer, payee=vendor, signed_month=signed, start_month=start, end_month=end,
+                volume_gw=row["volume_gw"], price_usd_b_per_gw=row["price"] or vendor.price_usd_b_per_gw,
+                take_or_pay_share=row["take_or_pay_share"]))
+
+    # --- the month --------------------------------------------------------------------------
+    def step(self) -> None:
+        self.month += 1
+        self._apply_shocks()
+        for lab in self.labs:
+            lab.new_month()
+        # 1. Capital
+        self.capital_round(self.labs + self.utilities)
+        # 2. Contracts
+        self.agents_by_type[AILab].shuffle_do("plan_capacity")
+        self._negotiate_power()
+        self._negotiate_chips()
+        self._negotiate_leases()
+        # 3. Permits
+        for gov in self.governments:
+            gov.decide_permits()
+        # 4. Build
+        for utility in self.utilities:
+            utility.build()
+        for lab in self.labs:
+            lab.construct()
+            lab.plan_chip_calls()
+        self.agents_by_type[ChipVendor].shuffle_do("deliver")
+        for utility in self.utilities:
+            utility.connect_and_grow()
+        for lab in self.labs:
+            lab.commission()
+        # 5. Operate
+        self._deliver_leases()
+        for investor in self.investors:
+            investor.receive_inflows()
+        self.agents_by_type[AILab].shuffle_do("operate")
+        self._resolve_distress()
+        for vendor in self.vendors:
+            vendor.adjust()
+        for gov in self.governments:
+            gov.update_opposition()
+        self._update_sentiment()
+        self._record()
+        self.datacollector.collect(self)
+        if self.month >= self.p.horizon_months:
+            self.running = False
+
+    def run(self, months: int | None = None) -> None:
+        """Step ``months`` times, or to the horizon when not given."""
+        steps = self.p.horizon_months - self.month if months is None else months
+        for _ in range(steps):
+            self.step()
+
+    # --- world-level quantities agents read -------------------------------------------------
+    @property
+    def years(self) -> float:
+        return self.month / 12.0
+
+    def demand_growth_rate(self, month: int | None = None) -> float:
+        """Yearly growth of compute demand, decaying with its half-life."""
+        p = self.p
+        years = (self.month if month is None else month) / 12.0
+        return p.demand_growth_per_year * 0.5 ** (years / p.demand_growth_halflife_years)
+
+    def demand_growth_factor(self, months_ahead: int) -> float:
+        """How much demand grows over the next ``months_ahead`` months on the current trend."""
+        return math.prod((1.0 + self.demand_growth_rate(self.month + k)) ** (1 / 12)
+                         for k in range(1, months_ahead + 1))
+
+    def revenue_per_cu_year(self) -> float:
+        p = self.p
+        return p.revenue_per_gw_year_usd_b * (1.0 - p.compute_price_decline_per_year) ** self.years
+
+    def best_efficiency(self) -> float:
+        return max((v.efficiency_index for v in self.vendors), default=1.0)
+
+    def average_power_price_usd_mwh(self) -> float:
+        load = sum(u.load_gw for u in self.utilities)
+        if load <= 0:
+            return 0.0
+        return sum(u.power_price_usd_mwh() * u.load_gw for u in self.utilities) / load
+
+    def rival_growth(self, lab: AILab) -> float:
+        """How much faster rivals' capacity grew over the last year than this lab's."""
+        def growth(name: str) -> float:
+            log = self._capacity_log[name]
+            return log[-1] / log[0] - 1.0 if log[0] > 0 else 0.0
+
+        rivals = [growth(r.name) for r in self.labs if r is not lab and not r.defaulted]
+        if not rivals:
+            return 0.0
+        return sum(rivals) / len(rivals) - growth(lab.name)
+
+    # --- contracts phase --------------------------------------------------------------------
+    def choose_site(self, lab: AILab, size_gw: float) -> Government | None:
+        """The jurisdiction a lab builds in: likely and fast permits, early power, cheap energy.
+
+        Each lab sees sites a little differently (lognormal noise from the model's RNG).
+        """
+        best, best_score = None, 0.0
+        for gov in self.governments:
+            if gov.moratorium:
+                continue
+            energise = gov.utility.quote_energisation_month(size_gw)
+            if energise is None:
+                continue
+            wait = energise - self.month + gov.expected_review_months()
+            price_factor = gov.utility.base_power_price_usd_mwh / gov.utility.power_price_usd_mwh()
+            score = ((0.05 + gov.approval_probability()) * (1 + gov.incentive_share)
+                     * price_factor / (1.0 + wait / 24.0) * math.exp(0.1 * self.rng.normal()))
+            if score > best_score:
+                best, best_score = gov, score
+        return best
+
+    def start_project(self, lab: AILab, gov: Government, size_gw: float,
+                      apply_for_permit: bool = True) -> DataCenterProject:
+        p = self.p
+        pr = DataCenterProject(owner=lab, government=gov, size_gw=size_gw,
+                               started_month=self.month, build_months=p.build_months,
+                               capex_per_gw_usd_b=p.capex_per_gw_usd_b,
+                               facility_cost_share=1.0 - p.it_share_of_capex)
+        pr.id = len(self.projects)
+        self.projects.append(pr)
+        lab.projects.append(pr)
+        if apply_for_permit:
+            gov.apply(pr)
+        return pr
+
+    def _negotiate_power(self) -> None:
+        for pr in self.projects:
+            if pr.ppa is None and pr.status == PIPELINE and not pr.owner.defaulted:
+                ppa = negotiate_ppa(pr.owner, pr.utility, pr, self.month,
+                                    self.p.ppa_minimum_take_share, self.p.utilization)
+                if ppa is not None:
+                    pr.ppa = self.contracts.sign(ppa)
+                    pr.utility.sign(ppa)
+
+    def _negotiate_chips(self) -> None:
+        for lab in self._active_labs_shuffled():
+            need = lab.uncovered_chip_need_gw()
+            ranked = rank_vendors(self.vendors)
+            for i, vendor in enumerate(ranked):
+                if need <= 0.05:
+                    break
+                last = i == len(ranked) - 1
+                volume = need if last else min(need, deliverable_within_gw(vendor, 24))
+                deal = negotiate_chip_supply(lab, vendor, volume, self.month,
+                                             self.p.chip_take_or_pay_share)
+                if deal is not None:
+                    self.contracts.sign(deal)
+                    need -= volume
+
+    def _negotiate_leases(self) -> None:
+        for lab in self._active_labs_shuffled():
+            need = lab.lease_need_gw()
+            lessors = sorted((r for r in self.labs if r is not lab and not r.defaulted),
+                             key=lambda r: -r.spare_gw())
+            for lessor in lessors:
+                if need <= 0.05:
+                    break
+                lease = negotiate_lease(lab, lessor, need, self.month, self.p.lease_term_months)
+                if lease is not None:
+                    self.contracts.sign(lease)
+                    lessor.leased_out_gw += lease.capacity_gw  # promised from its spare now
+                    need -= lease.capacity_gw
+
+    def _active_labs_shuffled(self) -> list[AILab]:
+        labs = [lab for lab in self.labs if not lab.defaulted and not lab.in_distress]
+        self.random.shuffle(labs)
+        return labs
+
+    # --- capital ----------------------------------------------------------------------------
+    def capital_round(self, requesters: list, urgent_only: bool = False) -> None:
+        """Requests meet offers; accepted offers become equity stakes and loans."""
+        requests = [r for a in requesters if (r := a.funding_request(urgent_only)) is not None]
+        if not requests:
+            return
+        investors = list(self.investors)
+        self.random.shuffle(investors)
+        offers = [o for inv in investors for o in inv.make_offers(requests)]
+        for offer in capital.clear(requests, offers):
+            requester = offer.request.requester
+            if offer.kind == capital.EQUITY:
+                self.invest_equity(offer.investor, requester, offer.amount_usd_b,
+                                   "equity round", pre_money_usd_b=offer.pre_money_usd_b)
+            else:
+                self.contracts.sign(Loan(
+                    payer=requester, payee=offer.investor, signed_month=self.month,
+                    start_month=self.month, end_month=self.month + self.p.debt_term_months,
+                    principal_usd_b=offer.amount_usd_b, rate_per_year=offer.cost_of_capital))
+                self.ledger.transfer(offer.investor, requester, offer.amount_usd_b, "loan")
+            if isinstance(requester, AILab):
+                requester.record_funding(offer.amount_usd_b)
+        for request in requests:
+            if isinstance(request.requester, AILab):
+                request.requester.record_funding(0.0)
+
+    def invest_equity(self, investor, company: AILab, amount_usd_b: float, purpose: str,
+                      pre_money_usd_b: float | None = None) -> None:
+        """Buy new shares: earlier holders are diluted; the buyer's stake grows or is signed."""
+        if pre_money_usd_b is None:
+            pre_money_usd_b = self.p.equity_revenue_multiple * max(company.revenue_annual_usd_b, 1.0)
+        dilution = pre_money_usd_b / (pre_money_usd_b + amount_usd_b)
+        stakes = self.contracts.of(company, EquityStake)
+        for stake in stakes:
+            stake.ownership_share *= dilution
+        new_share = amount_usd_b / (pre_money_usd_b + amount_usd_b)
+        mine = next((s for s in stakes if s.payee is investor), None)
+        if mine is None:
+            self.contracts.sign(EquityStake(
+                payer=company, payee=investor, signed_month=self.month, start_month=self.month,
+                end_month=self.month + 10 ** 6, amount_usd_b=amount_usd_b,
+                pre_money_usd_b=pre_money_usd_b, ownership_share=new_share))
+        else:
+            mine.amount_usd_b += amount_usd_b
+            mine.ownership_share += new_share
+        self.ledger.transfer(investor, company, amount_usd_b, purpose)
+
+    # --- operate ----------------------------------------------------------------------------
+    def _deliver_leases(self) -> None:
+        """Lessors serve their leases, oldest first, from the capacity they have online."""
+        for lab in self.labs:
+            lab.leased_in_gw = lab.leased_out_gw = 0.0
+        for lessor in self.labs:
+            available = 0.0 if lessor.defaulted else lessor.capacity_online_gw
+            leases = [c for c in self.contracts.of(lessor, CapacityLease)
+                      if c.payee is lessor and c.is_running(self.month)]
+            for lease in sorted(leases, key=lambda c: c.id):
+                lease.delivered_gw = min(lease.capacity_gw, available)
+                available -= lease.delivered_gw
+                lessor.leased_out_gw += lease.delivered_gw
+                lease.payer.leased_in_gw += lease.delivered_gw
+        for lease in self.contracts.active(CapacityLease):
+            if self.month + 1 >= lease.end_month:
+                self.contracts.close(lease, "completed", self.month)
+
+    def _resolve_distress(self) -> None:
+        """Labs with unpaid bills get one emergency round; those still in arrears default."""
+        distressed = [lab for lab in self.labs if lab.arrears_usd_b and not lab.defaulted]
+        if not distressed:
+            return
+        self.capital_round(distressed, urgent_only=True)
+        for lab in distressed:
+            lab.settle_arrears()
+            if lab.arrears_usd_b:
+                self.default(lab)
+
+    def default(self, agent: AILab) -> None:
+        """Break every contract of a defaulted agent; counterparties write off what it owed."""
+        agent.defaulted = agent.in_distress = True
+        self.defaults_cumulative += 1
+        for contract in self.contracts.of(agent):
+            if contract.payer is agent and not isinstance(contract.payee, str):
+                loss = contract.remaining_value_usd_b(self.month)
+                loss += agent.arrears_usd_b.pop(contract.payee, 0.0)
+                contract.payee.book_loss(loss)
+            if isinstance(contract, PowerPurchaseAgreement):
+                contract.payee.release(contract)
+            self.contracts.close(contract, BROKEN, self.month)
+        for payee, unpaid in agent.arrears_usd_b.items():
+            if not isinstance(payee, str):
+                payee.book_loss(unpaid)
+        agent.arrears_usd_b = {}
+        for pr in agent.projects:
+            if pr.status == PIPELINE:
+                pr.status = CANCELLED
+        for investor in self.investors:
+            investor.shock(self.p.default_sentiment_shock)
+
+    def _update_sentiment(self) -> None:
+        labs = [lab for lab in self.labs if not lab.defaulted]
+        revenue = sum(lab.revenue_annual_usd_b for lab in labs)
+        self._revenue_log.append(revenue)
+        past = self._revenue_log[0]
+        growth = (revenue / past - 1.0) if len(self._revenue_log) == 13 and past > 0 \
+            else self.demand_growth_rate()
+        burn = 12 * sum(max(0.0, lab.outflows_month_usd_b + lab.capex_month_usd_b
+                            - lab.revenue_month_usd_b) for lab in labs if not lab.core_cash_flow_usd_b_per_year)
+        signal = Investor.market_signal(growth, min(10.0, burn / max(revenue, 1e-6)))
+        sentiments = [inv.sentiment for inv in self.investors]
+        total, n = sum(sentiments), len(sentiments)
+        for inv, own in zip(self.investors, sentiments, strict=True):
+            peers = (total - own) / (n - 1) if n > 1 else own
+            inv.update_sentiment(signal, peers)
+        for lab in self.labs:
+            self._capacity_log[lab.name].append(lab.capacity_online_gw)
+
+    def _apply_shocks(self) -> None:
+        if self.month == self.p.efficiency_shock_month and self.p.efficiency_shock_factor > 1:
+            for lab in self.labs:
+                lab.demand_cu /= self.p.efficiency_shock_factor
+
+    # --- recording --------------------------------------------------------------------------
+    def _record(self) -> None:
+        """Set the model-level figures the DataCollector reads (units in the names)."""
+        month, focal = self.month, self.focal_lab
+        live = [lab for lab in self.labs if not lab.defaulted]
+        self.date = month_label(self.p.start_date, month)
+        self.capacity_online_gw = sum(lab.capacity_online_gw for lab in live)
+        self.focal_capacity_online_gw = (0.0 if focal.defaulted
+                                         else focal.capacity_online_gw + focal.leased_in_gw
+                                         - focal.leased_out_gw)
+        self.pipeline_gw = sum(pr.pipeline_gw(month) for pr in self.projects)
+        self.capex_cumulative_usd_b = sum(lab.capex_cumulative_usd_b for lab in self.labs)
+        self.lab_cash_usd_b = focal.cash_usd_b
+        self.lab_debt_usd_b = focal.debt_usd_b
+        self.lab_revenue_annual_usd_b = focal.revenue_annual_usd_b
+        self.funding_gap_usd_b = focal.funding_gap_usd_b
+        supply = sum(v.production_gw_per_year for v in self.vendors)
+        self.chip_price_usd_b_per_gw = (
+            sum(v.price_usd_b_per_gw * v.production_gw_per_year for v in self.vendors) / supply
+            if supply > 0 else sum(v.price_usd_b_per_gw for v in self.vendors) / len(self.vendors))
+        self.power_price_usd_mwh = self.average_power_price_usd_mwh()
+        generation = sum(u.generation_gw for u in self.utilities)
+        load = sum(u.load_gw for u in self.utilities)
+        self.grid_reserve_margin = generation / load - 1.0 if load > 0 else 0.0
+        self.investor_sentiment = (sum(i.sentiment for i in self.investors) / len(self.investors)
+                                   if self.investors else 0.0)
+        self.permits_pending = sum(g.permits_pending for g in self.governments)
+        self.permits_denied_cumulative = sum(g.permits_denied for g in self.governments)
+        self.stranded_gw = (sum(lab.idle_gw for lab in live)
+                            + sum(lab.capacity_online_gw for lab in self.labs if lab.defaulted))
+        waiting = dict.fromkeys(GATES, 0.0)
+        for lab in live:
+            chip_months = lab.chip_months_ahead()
+            for pr in lab.projects:
+                pr.waiting_on = pr.binding_gate(month, chip_months)
+                if pr.waiting_on:
+                    waiting[pr.waiting_on] += pr.pipeline_gw(month)
+        for gate, gw in waiting.items():
+            setattr(self, f"bottleneck_{gate}_gw", gw)
+
+    # --- outputs ----------------------------------------------------------------------------
+    def contracts_table(self):
+        """Every contract ever signed: parties, kind, size, price, dates, final status."""
+        import pandas as pd
+
+        label = self.p.start_date
+        rows = [{
+            "contract_id": c.id, "kind": c.kind, "payer": c.payer.name, "payee": c.payee.name,
+            "size": c.size, "size_unit": c.size_unit, "price": c.price, "price_unit": c.price_unit,
+            "signed": month_label(label, c.signed_month), "start": month_label(label, c.start_month),
+            "end": month_label(label, min(c.end_month, 12 * 999)),
+            "status": c.status if c.status != ACTIVE or c.end_month > self.month else "expired",
+            "ended": month_label(label, c.ended_month) if c.ended_month is not None else "",
+        } for c in self.contracts.contracts]
+        return pd.DataFrame(rows)
+
+
+__all__ = ["AGENT_COLUMNS", "MODEL_COLUMNS", "OPEN_ENDED_MONTHS", "BuildoutModel"]

@@ -1,0 +1,255 @@
+"""The single declarative parameter table: name, unit, default, allowed range, meaning, source.
+
+Validation, the CLI, sweeps and the browser sliders all read this table; nothing restates a range
+elsewhere. Sources cite rows of ``shared/seed-digest.md`` ("digest B: <row>") or a public report,
+or say "assumption". World parameters are flat keywords of ``BuildoutModel``; the per-agent
+fields (``AGENT_FIELDS``) describe the initial state a scenario file gives each agent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+Value = float | int | str | bool
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One tunable number (or choice) of the world, with the range a user may set it to."""
+
+    name: str
+    unit: str
+    default: Value
+    low: float | None
+    high: float | None
+    meaning: str
+    source: str
+    choices: tuple[str, ...] | None = None
+    pattern: str | None = None
+
+    @property
+    def kind(self) -> type:
+        return type(self.default)
+
+    def allowed(self) -> str:
+        """The allowed range in words, as error messages and the CLI show it."""
+        if self.choices:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.pattern:
+            return f"a string matching {self.pattern}"
+        if self.kind is bool:
+            return "true or false"
+        if self.kind is str:
+            return "a string"
+        return f"[{self.low:g}, {self.high:g}] {self.unit}".rstrip()
+
+    def validate(self, value: Any, where: str = "parameter") -> Value:
+        """Return ``value`` coerced to this parameter's type, or raise ValueError naming it."""
+        bad = ValueError(
+            f"{where} {self.name!r} = {value!r} is invalid: allowed {self.allowed()}"
+        )
+        if self.kind is bool:
+            if not isinstance(value, bool):
+                raise bad
+            return value
+        if self.kind is str:
+            if not isinstance(value, str):
+                raise bad
+            if self.choices and value not in self.choices:
+                raise bad
+            if self.pattern and not re.fullmatch(self.pattern, value):
+                raise bad
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            try:  # numpy scalars from sweep designs
+                value = float(value)
+            except (TypeError, ValueError):
+                raise bad from None
+        if value != value or not (self.low <= value <= self.high):  # NaN or out of range
+            raise bad
+        if self.kind is int:
+            if float(value) != int(value):
+                raise bad
+            return int(value)
+        return float(value)
+
+
+def _p(name, unit, default, low, high, meaning, source, **kw) -> Parameter:
+    return Parameter(name, unit, default, low, high, meaning, source, **kw)
+
+
+_WORLD = [
+    # --- simulation --------------------------------------------------------------------------
+    _p("start_date", "", "2026-01", None, None, "first simulated month (YYYY-MM)",
+       "digest B: focal lab end-2025 (the state the baseline starts from)",
+       pattern=r"(19|20|21)\d\d-(0[1-9]|1[0-2])"),
+    _p("horizon_months", "months", 120, 1, 600, "months until model.running turns False",
+       "issue: 10 years in monthly steps"),
+    # --- labs: demand, revenue, planning -----------------------------------------------------
+    _p("ambition", "x", 1.0, 0.0, 5.0,
+       "multiplier on every lab's capacity target (demand forecast and announced plan)",
+       "assumption (1 = announced plans)"),
+    _p("planning_horizon_months", "months", 36, 6, 120,
+       "how far ahead labs forecast demand when sizing their pipeline",
+       "assumption: roughly permit + build + power lead time (digest B)"),
+    _p("project_size_gw", "GW", 1.0, 0.05, 5.0, "size of one new data-centre campus",
+       "digest A: Patagonia site ~500 MW; assumption ~1 GW for Stargate-class campuses"),
+    _p("max_new_projects_per_month", "projects", 2, 0, 50,
+       "most projects one lab starts in a month (management and site-finding limit)",
+       "assumption"),
+    _p("demand_growth_per_year", "1/yr", 1.5, 0.0, 10.0,
+       "initial growth of labs' compute demand (2026-efficiency GW), decaying over time",
+       "assumption fitted to digest A: $13B revenue 2025, >$20B annualised end-2025, "
+       "$100B ambition for 2027"),
+    _p("demand_growth_halflife_years", "years", 3.0, 0.25, 50.0,
+       "half-life of the demand growth rate", "assumption"),
+    _p("revenue_per_gw_year_usd_b", "USD bn per GW-year", 10.5, 0.0, 100.0,
+       "revenue one GW of 2026-efficiency compute earns in a year at 2026 prices",
+       "digest B: focal lab end-2025, >$20B annualised revenue on ~1.9 GW"),
+    _p("compute_price_decline_per_year", "1/yr", 0.3, 0.0, 0.9,
+       "yearly fall of the price a unit of compute sells for",
+       "assumption, tracking digest B hardware efficiency trend (30-50 %/yr)"),
+    _p("fixed_costs_usd_b_per_year_per_revenue", "x", 0.6, 0.0, 5.0,
+       "staff, R&D, training runs and free tier, as a share of revenue",
+       "assumption fitted to digest A: ~$12B loss in a single 2025 quarter"),
+    _p("target_runway_months", "months", 18, 1, 60,
+       "cash runway a lab tries to hold; below it the lab raises capital", "assumption"),
+    _p("rivalry_weight", "x", 0.5, 0.0, 5.0,
+       "how strongly a lab raises its target when rivals' capacity outgrows its own",
+       "assumption"),
+    _p("lease_urgency_premium", "x", 0.3, 0.0, 3.0,
+       "how far above its current revenue per GW a lab will pay to lease capacity it lacks",
+       "assumption; digest B cloud deals price at ~$13B/GW-year, above revenue per GW"),
+    _p("lease_term_months", "months", 24, 1, 120, "length of a new capacity lease",
+       "assumption"),
+    # --- data-centre costs -------------------------------------------------------------------
+    _p("capex_per_gw_usd_b", "USD bn per GW", 45.0, 1.0, 200.0,
+       "total capital cost of one GW of AI data centre (IT + facility)",
+       "digest B: capex per GW, central ~$40-50B"),
+    _p("it_share_of_capex", "share", 0.6, 0.1, 0.95,
+       "share of capex that is accelerators, servers and networking (bought from vendors)",
+       "digest B: capex split, IT ~55-70 %"),
+    _p("build_months", "months", 18, 1, 72, "construction time of a campus once permitted",
+       "assumption from trade press (Stargate Abilene phases)"),
+    _p("opex_usd_b_per_gw_year", "USD bn per GW-year", 0.9, 0.0, 10.0,
+       "running cost of one GW online, excluding energy and depreciation",
+       "digest B: running cost per GW of IT, ~$0.9B/yr"),
+    _p("utilization", "share", 0.85, 0.05, 1.0, "average load factor of capacity online",
+       "assumption"),
+    _p("it_equipment_life_months", "months", 66, 12, 180,
+       "life of accelerators before they must be replaced", "digest B: IT equipment life 5-6 years"),
+    # --- chips -------------------------------------------------------------------------------
+    _p("chip_supply_multiplier", "x", 1.0, 0.0, 10.0,
+       "scales every vendor's production capacity (0 = no chips)", "assumption (1 = digest B)"),
+    _p("chip_supply_growth_per_year", "1/yr", 0.5, 0.0, 3.0,
+       "yearly growth of vendors' production while they have a backlog",
+       "digest B: packaging bottleneck (CoWoS ~doubled each year 2024-25); assumption it slows"),
+    _p("chip_price_response", "1/month", 0.02, 0.0, 0.2,
+       "monthly price change per unit of backlog above a year's production", "assumption"),
+    _p("perf_per_watt_gain_per_year", "1/yr", 0.4, 0.0, 2.0,
+       "yearly improvement of accelerators' compute per watt, released in generations",
+       "digest B: hardware efficiency trend, 30-50 %/yr"),
+    _p("vendor_financing_share", "share", 0.29, 0.0, 1.0,
+       "share of a chip order a customer-financing vendor invests back as equity",
+       "digest B: Nvidia up to $100B for 10 GW (~$10B/GW) on ~$35B of its hardware per GW"),
+    _p("chip_allocation_rule", "", "pro_rata", None, None,
+       "how a vendor shares scarce supply: pro rata to called volume, or strategic "
+       "customers (those it holds equity in) first", "assumption",
+       choices=("pro_rata", "strategic_first")),
+    _p("chip_take_or_pay_share", "share", 0.5, 0.0, 1.0,
+       "share of scheduled chip deliveries a buyer pays for even if it cannot take them",
+       "assumption"),
+    # --- power -------------------------------------------------------------------------------
+    _p("grid_headroom_multiplier", "x", 1.0, 0.0, 10.0,
+       "scales every utility's initial spare grid capacity (0 = none)", "assumption"),
+    _p("new_generation_multiplier", "x", 1.0, 0.0, 10.0,
+       "scales how much new generation utilities can start a year (0 = none)", "assumption"),
+    _p("interconnection_delay_multiplier", "x", 1.0, 0.0, 5.0,
+       "scales every utility's interconnection (energisation) delay",
+       "assumption (1 = digest B grid connection waits)"),
+    _p("power_scarcity_markup", "x", 2.0, 0.0, 20.0,
+       "how steeply utilities' power price rises as the reserve margin falls below target",
+       "assumption"),
+    _p("lab_max_power_cost_share", "share", 0.15, 0.0, 1.0,
+       "most of its revenue per GW a lab will spend on energy", "assumption"),
+    _p("ppa_minimum_take_share", "share", 0.85, 0.0, 1.0,
+       "share of contracted power a lab pays for even if unused (large-load tariff)",
+       "AEP Ohio data-centre tariff (PUCO, July 2025): 85 % minimum demand charge"),
+    _p("background_load_growth_per_year", "1/yr", 0.02, -0.05, 0.2,
+       "growth of non-data-centre peak load", "assumption (EIA: ~2 %/yr US load growth)"),
+    # --- permits -----------------------------------------------------------------------------
+    _p("permit_approval_probability", "probability", 0.85, 0.0, 1.0,
+       "chance a permit is granted by a neutral government with no opposition",
+       "assumption; digest B local opposition ($64B blocked or delayed)"),
+    _p("permit_review_months", "months", 12.0, 0.0, 60.0,
+       "mean permit review time before opposition slows it",
+       "digest B: permitting time (US) 6-18 months"),
+    _p("opposition_sensitivity", "x", 1.0, 0.0, 10.0,
+       "how fast local opposition grows with data-centre load, power prices and water",
+       "assumption"),
+    _p("moratorium_threshold", "0-1", 0.8, 0.0, 1.0,
+       "opposition level at which a government imposes a moratorium",
+       "assumption; digest B: Dublin grid moratorium"),
+    _p("water_l_per_kwh", "L/kWh", 1.0, 0.0, 5.0, "water a data centre uses per kWh",
+       "digest B: water, 0.2-0.5 (best) to 1.8-4 L/kWh (evaporative)"),
+    # --- capital -----------------------------------------------------------------------------
+    _p("investor_capital_multiplier", "x", 1.0, 0.0, 10.0,
+       "scales every investor's capital pool and inflows (0 = no capital)", "assumption"),
+    _p("investor_risk_appetite_multiplier", "x", 1.0, 0.0, 5.0,
+       "scales every investor's risk appetite", "assumption"),
+    _p("sentiment_initial", "0-1", 0.7, 0.0, 1.0, "investors' starting sentiment",
+       "digest A: investor demand described as strong"),
+    _p("sentiment_speed", "1/month", 0.1, 0.0, 1.0,
+       "how fast sentiment follows labs' revenue growth versus burn", "assumption"),
+    _p("sentiment_herding", "1/month", 0.2, 0.0, 1.0,
+       "how fast an investor's sentiment moves toward the other investors'", "assumption"),
+    _p("sentiment_noise", "0-1", 0.02, 0.0, 0.5, "monthly random shock to each sentiment",
+       "assumption"),
+    _p("base_interest_rate", "1/yr", 0.043, 0.0, 0.3, "risk-free rate debt is priced over",
+       "digest B: project-finance debt priced over SOFR (~4.3 % in 2025)"),
+    _p("debt_spread_min", "1/yr", 0.02, 0.0, 0.3, "spread over the base rate for the best credit",
+       "digest B: SOFR + 200-350 bp for hyperscaler-leased sites"),
+    _p("debt_spread_max", "1/yr", 0.065, 0.0, 0.5, "spread for the weakest credit lenders accept",
+       "digest B: weaker credits SOFR + 350-650 bp"),
+    _p("debt_term_months", "months", 60, 6, 360, "term of new loans (bullet repayment)",
+       "assumption"),
+    _p("equity_revenue_multiple", "x", 25.0, 0.5, 200.0,
+       "pre-money valuation as a multiple of annualised revenue at neutral sentiment",
+       "digest B: equity round ($300B on ~$13B revenue) and secondary (~$500B on ~$20B)"),
+    _p("max_debt_to_revenue", "x", 3.0, 0.0, 50.0,
+       "most debt lenders allow per unit of annualised revenue", "assumption"),
+    _p("default_sentiment_shock", "0-1", 0.15, 0.0, 1.0,
+       "drop in every investor's sentiment when an agent defaults", "assumption"),
+    # --- technology shock --------------------------------------------------------------------
+    _p("efficiency_shock_month", "month", 0, 0, 600,
+       "month a far more efficient architecture arrives (0 = never)",
+       "digest A: risks named, technological shifts"),
+    _p("efficiency_shock_factor", "x", 1.0, 1.0, 100.0,
+       "by how much that architecture cuts the compute a unit of demand needs",
+       "assumption"),
+]
+
+PARAMETERS: dict[str, Parameter] = {p.name: p for p in _WORLD}
+
+
+def defaults() -> dict[str, Value]:
+    return {name: p.default for name, p in PARAMETERS.items()}
+
+
+def validate(values: dict[str, Any], where: str = "parameter") -> dict[str, Value]:
+    """Validate world parameters; unknown names and out-of-range values raise ValueError."""
+    out: dict[str, Value] = {}
+    for name, value in values.items():
+        if name not in PARAMETERS:
+            raise ValueError(
+                f"unknown {where} {name!r}; known parameters: {', '.join(sorted(PARAMETERS))}"
+            )
+        out[name] = PARAMETERS[name].validate(value, where)
+    if out.get("debt_spread_min", 0.0) > out.get("debt_spread_max", float("inf")):
+        raise ValueError(
+            "parameter 'debt_spread_min' must not exceed 'debt_spread_max' "
+            f"({out['debt_spread_min']} > {out['debt_spread_max']})"
+        )
+    return out

@@ -1,0 +1,109 @@
+"""A data-centre campus moving through its gates: permit, power, chips, capital, build.
+
+A project comes online only when every gate is met: a granted permit, finished construction
+(paid month by month: no money, no progress), an energised power contract, and installed
+accelerators (capacity comes online as chips are installed in a finished, energised building).
+Each month the model asks which gate it is waiting on: the one whose completion lies furthest
+ahead on its critical path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agents.government import Government
+    from agents.lab import AILab
+    from environment.contracts import PowerPurchaseAgreement
+
+GATES = ("permit", "power", "chips", "capital", "build")
+
+PIPELINE, ONLINE, CANCELLED = "pipeline", "online", "cancelled"
+NOT_APPLIED, PENDING, APPROVED, DENIED = "not_applied", "pending", "approved", "denied"
+
+#: Months assumed left on a gate that has no date in sight (no contract, no supply).
+OPEN_ENDED_MONTHS = 999.0
+
+
+@dataclass(eq=False)
+class DataCenterProject:
+    owner: AILab
+    government: Government
+    size_gw: float
+    started_month: int
+    build_months: int
+    capex_per_gw_usd_b: float  # facility (non-IT) part is paid to construction while building
+    facility_cost_share: float
+    id: int = -1
+    permit: str = NOT_APPLIED
+    ppa: PowerPurchaseAgreement | None = None
+    build_months_done: int = 0
+    chips_installed_gw: float = 0.0
+    chips_installed_month: int = -1
+    efficiency_index: float = 1.0  # compute per watt of installed chips, 2026 = 1
+    stalled_on_capital: bool = False
+    status: str = PIPELINE
+    online_month: int | None = None
+    waiting_on: str | None = field(default=None)
+
+    @property
+    def utility(self):
+        return self.government.utility
+
+    @property
+    def built(self) -> bool:
+        return self.build_months_done >= self.build_months
+
+    def energised(self, month: int) -> bool:
+        return self.ppa is not None and month >= self.ppa.start_month
+
+    def capacity_online_gw(self, month: int) -> float:
+        if self.status == CANCELLED or not (self.built and self.energised(month)):
+            return 0.0
+        return self.chips_installed_gw
+
+    @property
+    def chips_needed_gw(self) -> float:
+        if self.status == CANCELLED or self.permit != APPROVED:
+            return 0.0
+        return max(0.0, self.size_gw - self.chips_installed_gw)
+
+    @property
+    def monthly_construction_usd_b(self) -> float:
+        return self.size_gw * self.capex_per_gw_usd_b * self.facility_cost_share / self.build_months
+
+    @property
+    def remaining_construction_usd_b(self) -> float:
+        return self.monthly_construction_usd_b * max(0, self.build_months - self.build_months_done)
+
+    def binding_gate(self, month: int, chip_months_ahead: float) -> str | None:
+        """The gate this project waits on now, or None once it is fully online."""
+        if self.status != PIPELINE:
+            return None
+        if self.permit != APPROVED:
+            return "permit"
+        if self.stalled_on_capital:
+            return "capital"
+        months_left = {
+            "power": (self.ppa.start_month - month) if self.ppa else OPEN_ENDED_MONTHS,
+            "chips": chip_months_ahead if self.chips_needed_gw > 1e-9 else 0.0,
+            "build": float(self.build_months - self.build_months_done),
+        }
+        gate = max(months_left, key=lambda g: months_left[g])
+        return gate if months_left[gate] > 0 else "build"
+
+    def install_chips(self, gw: float, efficiency_index: float, month: int) -> None:
+        """Install delivered chips; the project's efficiency is the capacity-weighted mean."""
+        total = self.chips_installed_gw + gw
+        if total > 0:
+            self.efficiency_index = (
+                self.efficiency_index * self.chips_installed_gw + efficiency_index * gw
+            ) / total
+        self.chips_installed_gw = total
+        self.chips_installed_month = month
+
+    def pipeline_gw(self, month: int) -> float:
+        if self.status != PIPELINE:
+            return 0.0
+        return self.size_gw - self.capacity_online_gw(month)

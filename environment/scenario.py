@@ -1,0 +1,159 @@
+"""Scenarios: named TOML files of parameter overrides plus the initial state of every agent.
+
+A scenario file lives in ``environment/scenarios/NAME.toml`` (or anywhere, given by path). It has
+a ``name`` and ``description``, a ``[parameters]`` table of world-parameter overrides, and arrays
+of tables for ``jurisdictions`` (a government and its utility), ``labs``, ``vendors``,
+``investors``, ``generation_kinds``, initial ``projects`` and initial ``contracts``. Every field
+is checked against ``SECTIONS`` below before the model is built; each default in the files
+cites the seed digest or says it is an assumption (as a TOML comment).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from environment.parameters import Parameter
+from environment.parameters import validate as validate_parameters
+
+SCENARIO_DIR = Path(__file__).parent / "scenarios"
+_MONTH = r"(19|20|21)\d\d-(0[1-9]|1[0-2])"
+
+
+def _f(name, low, high, default=None, unit="", meaning=""):
+    """A field of an agent table; ``default=None`` makes it required."""
+    value = default if default is not None else (0.0 if isinstance(low, float) else low)
+    return name, Parameter(name, unit, value, low, high, meaning, "scenario file"), default is None
+
+
+def _s(name, default=None, choices=None, pattern=None):
+    return name, Parameter(name, "", default or "", None, None, "", "scenario file",
+                           choices=choices, pattern=pattern), default is None
+
+
+def _b(name, default=False):
+    return name, Parameter(name, "", default, None, None, "", "scenario file"), False
+
+
+SECTIONS: dict[str, list] = {
+    "jurisdictions": [
+        _s("name"), _f("policy_stance", 0.0, 1.0), _f("incentive_share", 0.0, 1.0),
+        _f("opposition", 0.0, 1.0), _s("moratorium_until", "", pattern=f"({_MONTH})?"),
+        _s("utility"), _f("utility_cash_usd_b", 0.0, 1e5), _f("peak_load_gw", 0.0, 1e4),
+        _f("headroom_gw", 0.0, 1e4), _f("target_reserve_margin", 0.01, 1.0),
+        _f("interconnection_delay_months", 0.0, 240.0), _f("power_price_usd_mwh", 0.0, 1e4),
+        _f("marginal_cost_share", 0.0, 1.0), _f("max_new_generation_gw_per_year", 0.0, 1e4),
+    ],
+    "labs": [
+        _s("name"), _f("cash_usd_b", 0.0, 1e5), _f("demand_gw", 0.0, 1e4), _b("focal"),
+        _f("announced_target_gw", 0.0, 1e4, 0.0), _s("announced_target_date", "", pattern=f"({_MONTH})?"),
+        _f("core_cash_flow_usd_b_per_year", 0.0, 1e5, 0.0),
+        _f("max_cost_of_capital", 0.0, 5.0, 0.35),
+    ],
+    "vendors": [
+        _s("name"), _f("cash_usd_b", 0.0, 1e5), _f("production_gw_per_year", 0.0, 1e4),
+        _f("relative_price", 0.01, 10.0), _f("unit_cost_share", 0.0, 1.0),
+        _f("relative_efficiency", 0.01, 100.0), _f("generation_months", 1, 120),
+        _f("capacity_cost_usd_b_per_gw_year", 0.0, 1e3), _b("finances_customers"),
+    ],
+    "investors": [
+        _s("name"), _s("style", choices=("strategic", "equity", "debt")),
+        _f("capital_usd_b", 0.0, 1e6), _f("inflow_usd_b_per_year", 0.0, 1e6),
+        _f("risk_appetite", 0.0, 1.0), _f("required_return", 0.0, 5.0),
+        _f("max_deal_share", 0.0, 1.0),
+    ],
+    "generation_kinds": [
+        _s("name"), _f("lead_time_months", 1, 240), _f("cost_usd_b_per_gw", 0.0, 1e3),
+        _f("firm_share", 0.01, 1.0),
+    ],
+    "projects": [
+        _s("owner"), _s("jurisdiction"), _f("size_gw", 0.0, 1e3),
+        _s("stage", choices=("permitting", "building", "online")),
+        _f("build_months_done", 0, 120, 0), _s("energised", "", pattern=f"({_MONTH})?"),
+        _f("efficiency_index", 0.01, 100.0, 1.0), _f("chips_age_months", 0, 240, 0),
+        _f("ppa_price_usd_mwh", 0.0, 1e4, 0.0),
+    ],
+    "contracts": [
+        _s("kind", choices=("chip_supply", "lease")), _s("buyer"), _s("seller"),
+        _f("volume_gw", 0.0, 1e4), _f("price", 0.0, 1e4, 0.0),
+        _s("start", pattern=_MONTH), _s("end", pattern=_MONTH),
+        _f("take_or_pay_share", 0.0, 1.0, 0.0),
+    ],
+}
+
+
+def scenario_path(name_or_path: str | Path) -> Path:
+    path = Path(name_or_path)
+    if path.suffix == ".toml" and path.exists():
+        return path
+    path = SCENARIO_DIR / f"{name_or_path}.toml"
+    if not path.exists():
+        raise ValueError(
+            f"unknown scenario {str(name_or_path)!r}; available: {', '.join(list_scenarios())}"
+        )
+    return path
+
+
+def list_scenarios() -> list[str]:
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def describe_scenarios() -> dict[str, str]:
+    """Scenario name -> its one-line description."""
+    return {name: load_scenario(name)["description"] for name in list_scenarios()}
+
+
+def load_scenario(name_or_path: str | Path) -> dict[str, Any]:
+    """Read and validate a scenario; raises ValueError naming the bad field and its range."""
+    path = scenario_path(name_or_path)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as err:
+        raise ValueError(f"scenario file {path}: {err}") from None
+    known = {"name", "description", "parameters", *SECTIONS}
+    unknown = set(raw) - known
+    if unknown:
+        raise ValueError(f"scenario {path.name}: unknown section(s) {sorted(unknown)}; "
+                         f"known: {sorted(known)}")
+    spec: dict[str, Any] = {
+        "name": raw.get("name", path.stem),
+        "description": raw.get("description", ""),
+        "parameters": validate_parameters(raw.get("parameters", {}),
+                                          where=f"scenario {path.name}: parameter"),
+    }
+    for section, fields in SECTIONS.items():
+        spec[section] = [
+            _validate_row(row, fields, f"scenario {path.name}: {section}[{i}]")
+            for i, row in enumerate(raw.get(section, []))
+        ]
+    return spec
+
+
+def _validate_row(row: dict[str, Any], fields: list, where: str) -> dict[str, Any]:
+    table = {name: (param, required) for name, param, required in fields}
+    unknown = set(row) - set(table)
+    if unknown:
+        raise ValueError(f"{where}: unknown field(s) {sorted(unknown)}; known: {sorted(table)}")
+    out = {}
+    for name, (param, required) in table.items():
+        if name in row:
+            out[name] = param.validate(row[name], where=f"{where} field")
+        elif required:
+            raise ValueError(f"{where}: missing field {name!r} (allowed {param.allowed()})")
+        else:
+            out[name] = param.default
+    return out
+
+
+def month_index(start_date: str, date: str) -> int:
+    """Months from ``start_date`` to ``date`` (both YYYY-MM)."""
+    y0, m0 = map(int, start_date.split("-"))
+    y1, m1 = map(int, date.split("-"))
+    return (y1 - y0) * 12 + (m1 - m0)
+
+
+def month_label(start_date: str, months: int) -> str:
+    y0, m0 = map(int, start_date.split("-"))
+    total = y0 * 12 + (m0 - 1) + months
+    return f"{total // 12:04d}-{total % 12 + 1:02d}"

@@ -1,0 +1,106 @@
+"""The one pure entry point sweep tools call: parameters and a seed in, named outcomes out.
+
+SALib designs, the sweep runner, Dask workers and EMA Workbench all evaluate the model through
+:func:`simulate`, so an outcome means the same thing whichever tool produced it. It holds no
+global state: everything a run depends on is in its arguments.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+# Model columns reported as time series when ``series=True`` (one value per month, month 0 first).
+SERIES_COLUMNS: tuple[str, ...] = (
+    "capacity_online_gw", "focal_capacity_online_gw", "pipeline_gw", "capex_cumulative_usd_b",
+    "lab_cash_usd_b", "lab_debt_usd_b", "lab_revenue_annual_usd_b", "funding_gap_usd_b",
+    "chip_price_usd_b_per_gw", "power_price_usd_mwh", "grid_reserve_margin",
+    "investor_sentiment", "permits_pending", "permits_denied_cumulative", "defaults_cumulative",
+    "stranded_gw", "bottleneck_permit_gw", "bottleneck_power_gw", "bottleneck_chips_gw",
+    "bottleneck_capital_gw", "bottleneck_build_gw",
+)
+
+# Scalar outcome -> (reduction, model column). Reductions act on the monthly column.
+_REDUCED: dict[str, tuple[str, str]] = {
+    "capacity_online_gw_final": ("last", "capacity_online_gw"),
+    "focal_capacity_online_gw_final": ("last", "focal_capacity_online_gw"),
+    "pipeline_gw_final": ("last", "pipeline_gw"),
+    "capex_cumulative_usd_b": ("last", "capex_cumulative_usd_b"),
+    "defaults_cumulative": ("last", "defaults_cumulative"),
+    "stranded_gw_final": ("last", "stranded_gw"),
+    "permits_denied_cumulative": ("last", "permits_denied_cumulative"),
+    "lab_debt_usd_b_final": ("last", "lab_debt_usd_b"),
+    "peak_funding_gap_usd_b": ("max", "funding_gap_usd_b"),
+    "peak_power_price_usd_mwh": ("max", "power_price_usd_mwh"),
+    "peak_chip_price_usd_b_per_gw": ("max", "chip_price_usd_b_per_gw"),
+    "min_grid_reserve_margin": ("min", "grid_reserve_margin"),
+    "min_investor_sentiment": ("min", "investor_sentiment"),
+    "bottleneck_permit_gw_mean": ("mean", "bottleneck_permit_gw"),
+    "bottleneck_power_gw_mean": ("mean", "bottleneck_power_gw"),
+    "bottleneck_chips_gw_mean": ("mean", "bottleneck_chips_gw"),
+    "bottleneck_capital_gw_mean": ("mean", "bottleneck_capital_gw"),
+    "bottleneck_build_gw_mean": ("mean", "bottleneck_build_gw"),
+}
+
+_REDUCERS = {"last": lambda a: a[-1], "max": np.max, "min": np.min, "mean": np.mean}
+
+# Every scalar outcome simulate() returns, in a fixed order (sweep tables use it as schema).
+OUTCOMES: tuple[str, ...] = (
+    *_REDUCED,
+    "capacity_online_gw_year5",
+    "months_to_10_gw",
+    "focal_defaulted",
+)
+
+
+def scalar_outcomes(frame: pd.DataFrame, focal_defaulted: bool) -> dict[str, float]:
+    """Reduce the DataCollector's monthly table (row 0 = initial state) to named scalars.
+
+    NaN marks an outcome the run cannot define (year 5 beyond the horizon, 10 GW never reached).
+    """
+    out = {
+        name: float(_REDUCERS[how](frame[column].to_numpy(dtype=float)))
+        for name, (how, column) in _REDUCED.items()
+    }
+    capacity = frame["capacity_online_gw"].to_numpy(dtype=float)
+    out["capacity_online_gw_year5"] = float(capacity[60]) if len(capacity) > 60 else np.nan
+    reached = np.flatnonzero(capacity >= 10.0)
+    out["months_to_10_gw"] = float(reached[0]) if reached.size else np.nan
+    out["focal_defaulted"] = float(focal_defaulted)
+    return out
+
+
+def simulate(
+    params: dict[str, Any],
+    seed: int,
+    horizon_months: int | None = None,
+    scenario: str = "baseline",
+    series: bool = False,
+) -> dict[str, Any]:
+    """Run one model to its horizon and return its scalar outcomes (and series if asked).
+
+    ``params`` are world-parameter keywords of ``BuildoutModel``; ``horizon_months`` overrides
+    the parameter of that name when given. Series come back as float arrays named by column.
+    """
+    # Imported on call so that spec validation and a Dask scheduler need not load the model.
+    from environment.model import BuildoutModel
+
+    kwargs = dict(params)
+    if horizon_months is not None:
+        kwargs["horizon_months"] = int(horizon_months)
+    model = BuildoutModel(scenario=scenario, seed=int(seed), **kwargs)
+    try:
+        while model.running:
+            model.step()
+        frame = model.datacollector.get_model_vars_dataframe()
+        out: dict[str, Any] = scalar_outcomes(frame, bool(model.focal_lab.defaulted))
+        if series:
+            out.update({c: frame[c].to_numpy(dtype=float) for c in SERIES_COLUMNS})
+        return out
+    finally:
+        # Mesa 3.3 keeps every model alive through its agent-id registry; long sweeps leak
+        # without this (fixed in Mesa 3.4.2).
+        mesa.Agent._ids.pop(model, None)

@@ -1,0 +1,256 @@
+"""Sweep specs: read a TOML file, check it against the parameter table, expand it into runs.
+
+Everything here happens before a single run starts and before the output directory exists, so a
+bad spec costs nothing and leaves nothing behind. The expansion is a pure function of the spec:
+run ids, design points and seeds are the same on every machine and with any executor.
+
+Spec keys (TOML)::
+
+    design = "sobol"          # grid | lhs | sobol | morris
+    samples = 64              # base samples N (sobol), trajectories (morris), points (lhs)
+    replications = 1          # seeds per design point
+    horizon_months = 120
+    scenario = "baseline"
+    seed = 2026               # sweep seed: design sampling and every run's seed derive from it
+    outcomes = ["capacity_online_gw_final"]   # optional; default: all scalar outcomes
+    series = ["capacity_online_gw"]           # optional model columns stored per run
+    second_order = true       # sobol: also sample second-order indices (N*(2D+2) runs)
+    levels = 4                # grid: points per range; morris: grid levels
+    batch_size = 25           # optional: runs per task sent to a worker
+
+    [parameters]
+    ambition = [0.5, 2.0]                   # a range [low, high]
+    capex_per_gw_usd_b = {values = [40, 60]}  # a list of values
+    chip_allocation_rule = ["pro_rata", "strategic_first"]  # non-numeric lists are values
+    build_months = 24                       # a fixed value
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from SALib.sample import latin, morris, sobol
+
+from environment.parameters import PARAMETERS, Value, validate
+from environment.scenario import scenario_path
+from experiments.outcomes import OUTCOMES, SERIES_COLUMNS
+
+DESIGNS = ("grid", "lhs", "sobol", "morris")
+_KEYS = {
+    "design", "samples", "replications", "horizon_months", "scenario", "seed", "outcomes",
+    "series", "second_order", "levels", "batch_size", "parameters",
+}
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One swept parameter: a numeric range or a list of values."""
+
+    name: str
+    low: float | None = None
+    high: float | None = None
+    values: tuple[Value, ...] | None = None
+
+    def decode(self, unit: float) -> Value:
+        """Map a design coordinate in [0, 1] (values) or [low, high] (range) to a value."""
+        if self.values is not None:  # categorical: equal-width bins of [0, 1]
+            return self.values[min(int(unit * len(self.values)), len(self.values) - 1)]
+        if PARAMETERS[self.name].kind is int:
+            return int(round(unit))
+        return float(unit)
+
+    @property
+    def bounds(self) -> list[float]:
+        return [0.0, 1.0] if self.values is not None else [self.low, self.high]
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    design: str
+    samples: int
+    replications: int
+    horizon_months: int
+    scenario: str
+    seed: int
+    outcomes: tuple[str, ...]
+    series: tuple[str, ...]
+    second_order: bool
+    levels: int
+    factors: tuple[Factor, ...]
+    fixed: dict[str, Value] = field(default_factory=dict)
+    batch_size: int | None = None
+
+    def identity(self) -> str:
+        """Hash of everything that decides the runs' results (not how they are scheduled)."""
+        content = {k: v for k, v in asdict(self).items() if k != "batch_size"}
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Run:
+    run_id: int
+    point: int
+    replication: int
+    seed: int
+    params: dict[str, Value]
+
+
+@dataclass(frozen=True)
+class Design:
+    """Design points (parameter dicts) plus what SALib's analysis needs to read them back."""
+
+    points: list[dict[str, Value]]
+    problem: dict[str, Any]
+    unit_samples: np.ndarray
+
+
+def _positive_int(raw: dict, key: str, default: int | None = None) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"spec {key!r} = {value!r} is invalid: allowed a positive integer")
+    return value
+
+
+def _names(raw: dict, key: str, known: tuple[str, ...], default: tuple[str, ...]) -> tuple:
+    names = tuple(raw.get(key, default))
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"spec {key!r}: unknown {unknown}; known: {', '.join(known)}")
+    return names
+
+
+def parse_factor(name: str, entry: Any) -> Factor | Value:
+    """Parse one [parameters] entry into a Factor, or a validated fixed value."""
+    if name not in PARAMETERS or name == "horizon_months":
+        raise ValueError(
+            f"unknown sweep parameter {name!r} (set horizon_months at the top level); "
+            f"known parameters: {', '.join(sorted(PARAMETERS))}"
+        )
+    p = PARAMETERS[name]
+    if isinstance(entry, dict):
+        if set(entry) != {"values"}:
+            raise ValueError(f"sweep parameter {name!r}: a table must be {{values = [...]}}")
+        entry = list(entry["values"])
+    elif not isinstance(entry, list):
+        return p.validate(entry, "sweep parameter")
+    elif len(entry) == 2 and all(isinstance(v, int | float) for v in entry) and p.kind in (
+        int, float
+    ) and not any(isinstance(v, bool) for v in entry):
+        low, high = float(entry[0]), float(entry[1])
+        if not (p.low <= low < high <= p.high):
+            raise ValueError(
+                f"sweep parameter {name!r} range [{low:g}, {high:g}] is invalid: need "
+                f"low < high within the allowed {p.allowed()}"
+            )
+        return Factor(name, low=low, high=high)
+    if not entry:
+        raise ValueError(f"sweep parameter {name!r}: empty list of values")
+    return Factor(name, values=tuple(p.validate(v, "sweep parameter") for v in entry))
+
+
+def parse_spec(raw: dict[str, Any]) -> SweepSpec:
+    """Validate a spec dict against the parameter table; raise ValueError naming the culprit."""
+    unknown = set(raw) - _KEYS
+    if unknown:
+        raise ValueError(f"unknown spec keys {sorted(unknown)}; known: {sorted(_KEYS)}")
+    design = raw.get("design")
+    if design not in DESIGNS:
+        raise ValueError(f"spec 'design' = {design!r} is invalid: allowed one of {DESIGNS}")
+    entries = raw.get("parameters", {})
+    parsed = {name: parse_factor(name, entry) for name, entry in entries.items()}
+    factors = tuple(f for f in parsed.values() if isinstance(f, Factor))
+    if not factors:
+        raise ValueError("spec [parameters] must sweep at least one parameter")
+    seed = raw.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"spec 'seed' = {seed!r} is invalid: allowed an integer >= 0")
+    scenario = raw.get("scenario", "baseline")
+    if not isinstance(scenario, str):
+        raise ValueError(f"spec 'scenario' = {scenario!r} is invalid: allowed a scenario name")
+    scenario_path(scenario)  # raises ValueError naming an unknown scenario
+    return SweepSpec(
+        design=design,
+        samples=_positive_int(raw, "samples", 1),
+        replications=_positive_int(raw, "replications", 1),
+        horizon_months=PARAMETERS["horizon_months"].validate(
+            raw.get("horizon_months", PARAMETERS["horizon_months"].default), "spec"
+        ),
+        scenario=scenario,
+        seed=seed,
+        outcomes=_names(raw, "outcomes", OUTCOMES, OUTCOMES),
+        series=_names(raw, "series", SERIES_COLUMNS, ()),
+        second_order=bool(raw.get("second_order", True)),
+        levels=_positive_int(raw, "levels", 4),
+        factors=factors,
+        fixed={n: v for n, v in parsed.items() if not isinstance(v, Factor)},
+        batch_size=_positive_int(raw, "batch_size", 1) if "batch_size" in raw else None,
+    )
+
+
+def load_spec(path: str | Path) -> SweepSpec:
+    with open(path, "rb") as fh:
+        return parse_spec(tomllib.load(fh))
+
+
+def _grid_axis(factor: Factor, levels: int) -> list[float]:
+    if factor.values is not None:
+        return [(i + 0.5) / len(factor.values) for i in range(len(factor.values))]
+    return list(np.linspace(factor.low, factor.high, levels))
+
+
+def build_design(spec: SweepSpec) -> Design:
+    """Sample the design (SALib for lhs/sobol/morris) and validate every point.
+
+    Categorical factors are sampled on [0, 1] and binned, so every design works with them.
+    Points are validated together with the fixed values, which also catches cross-parameter
+    rules (e.g. debt_spread_min <= debt_spread_max) before any run.
+    """
+    problem = {
+        "num_vars": len(spec.factors),
+        "names": [f.name for f in spec.factors],
+        "bounds": [f.bounds for f in spec.factors],
+    }
+    if spec.design == "grid":
+        axes = [_grid_axis(f, spec.levels) for f in spec.factors]
+        unit = np.array(list(itertools.product(*axes)))
+    elif spec.design == "lhs":
+        unit = latin.sample(problem, spec.samples, seed=spec.seed)
+    elif spec.design == "sobol":
+        unit = sobol.sample(
+            problem, spec.samples, calc_second_order=spec.second_order, seed=spec.seed
+        )
+    else:
+        unit = morris.sample(problem, spec.samples, num_levels=spec.levels, seed=spec.seed)
+    points = []
+    for row in unit:
+        swept = {f.name: f.decode(u) for f, u in zip(spec.factors, row, strict=True)}
+        point = {**spec.fixed, **swept}
+        points.append(validate(point, "sweep parameter"))
+    return Design(points=points, problem=problem, unit_samples=unit)
+
+
+def replication_seed(sweep_seed: int, replication: int) -> int:
+    """Seed of replication ``r``: the same at every design point (common random numbers).
+
+    Sharing seeds across points keeps model noise out of the differences between points, so
+    sensitivity indices measure the parameters and not the dice.
+    """
+    state = np.random.SeedSequence([sweep_seed, replication]).generate_state(1, dtype=np.uint32)
+    return int(state[0])
+
+
+def plan_runs(spec: SweepSpec, design: Design) -> list[Run]:
+    """Number the runs: run_id = point * replications + replication."""
+    seeds = [replication_seed(spec.seed, r) for r in range(spec.replications)]
+    return [
+        Run(i * spec.replications + r, i, r, seeds[r], point)
+        for i, point in enumerate(design.points)
+        for r in range(spec.replications)
+    ]

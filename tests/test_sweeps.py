@@ -1,0 +1,291 @@
+"""Sweep machinery (issue 6): batch_run, spec validation, Sobol, resume, failures, Dask, EMA."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+from environment.model import BuildoutModel
+
+from experiments.outcomes import OUTCOMES, SERIES_COLUMNS, simulate
+from experiments.sweep import run_sweep
+from experiments.sweep_spec import build_design, parse_spec
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = REPO / "experiments" / "specs" / "tiny.toml"
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+
+
+def write_spec(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def assert_same_table(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    """Bit-for-bit equal tables; series cells (arrays) are compared as tuples."""
+    series = [c for c in a.columns if c in SERIES_COLUMNS]
+    pd.testing.assert_frame_equal(
+        a.assign(**{c: a[c].map(tuple) for c in series}),
+        b.assign(**{c: b[c].map(tuple) for c in series}),
+        check_exact=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def tiny_reference(tmp_path_factory) -> pd.DataFrame:
+    """The tiny spec run in this process: the table every other executor must reproduce."""
+    return run_sweep(TINY, tmp_path_factory.mktemp("reference"), progress=False)
+
+
+def test_batch_run_returns_one_row_per_run():
+    params = {"ambition": [0.5, 1.0], "capex_per_gw_usd_b": [40, 60]}
+    rows = mesa.batch_run(
+        BuildoutModel, params, iterations=2, max_steps=12, number_processes=1,
+        display_progress=False,
+    )
+    assert len(rows) == 8
+    assert sorted(r["RunId"] for r in rows) == list(range(8))
+    combos = [(r["iteration"], r["ambition"], r["capex_per_gw_usd_b"]) for r in rows]
+    assert sorted(combos) == sorted(itertools.product([0, 1], [0.5, 1.0], [40, 60]))
+    # Mesa 3.3.1 steps max_steps + 1 times and reports the collected row at index max_steps.
+    assert {r["Step"] for r in rows} == {12}
+    assert all(np.isfinite(r["capacity_online_gw"]) for r in rows)
+
+
+def test_simulate_is_pure_and_reports_every_outcome():
+    a = simulate({"ambition": 1.5}, seed=3, horizon_months=24, series=True)
+    b = simulate({"ambition": 1.5}, seed=3, horizon_months=24, series=True)
+    assert set(OUTCOMES) | set(SERIES_COLUMNS) == set(a)
+    assert math.isnan(a["capacity_online_gw_year5"])  # month 60 lies beyond a 24-month run
+    assert len(a["capacity_online_gw"]) == 25  # months 0 .. 24
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key])
+
+
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ("ambition = [0.5, 9.0]", r"'ambition' range \[0.5, 9\] .*allowed \[0, 5\]"),
+        ("capex_per_gw_usd_b = [60, 40]", r"'capex_per_gw_usd_b' range \[60, 40\]"),
+        ("chip_allocation_rule = ['pro_rata', 'lottery']", r"'chip_allocation_rule'.*'lottery'"),
+        ("ambitions = [0.5, 1.0]", r"unknown sweep parameter 'ambitions'"),
+        ("debt_spread_min = [0.0, 0.2]\ndebt_spread_max = 0.05", r"'debt_spread_min'"),
+    ],
+)
+def test_bad_spec_raises_before_any_output(tmp_path, parameters, message):
+    text = f'design = "lhs"\nsamples = 50\n[parameters]\n{parameters}\n'
+    spec = write_spec(tmp_path / "bad.toml", text)
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match=message):
+        run_sweep(spec, out, progress=False)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("design", "size", "points"),
+    [("grid", {"levels": 3}, 3 * 3 * 2), ("lhs", {"samples": 7}, 7),
+     ("sobol", {"samples": 8}, 8 * (2 * 3 + 2)), ("morris", {"samples": 5}, 5 * (3 + 1))],
+)
+def test_design_sizes_and_types(design, size, points):
+    spec = parse_spec({
+        "design": design, **size, "replications": 2,
+        "parameters": {"ambition": [0.5, 2.0], "build_months": [6, 24],
+                       "chip_allocation_rule": ["pro_rata", "strategic_first"]},
+    })
+    design_points = build_design(spec).points
+    assert len(design_points) == points
+    assert all(isinstance(p["build_months"], int) and 6 <= p["build_months"] <= 24
+               for p in design_points)
+    assert {p["chip_allocation_rule"] for p in design_points} == {"pro_rata", "strategic_first"}
+
+
+def ishigami(params, seed, horizon_months=None, scenario="baseline", series=False):
+    """Ishigami function of three model parameters rescaled to [-pi, pi]; the fourth swept
+    input (sentiment_noise) is a dummy it ignores. Analytic S1 = (0.314, 0.442, 0),
+    ST = (0.558, 0.442, 0.244)."""
+    x1 = -math.pi + 2 * math.pi * params["ambition"] / 5.0
+    x2 = -math.pi + 2 * math.pi * params["rivalry_weight"] / 5.0
+    x3 = -math.pi + 2 * math.pi * params["lease_urgency_premium"] / 3.0
+    value = math.sin(x1) + 7 * math.sin(x2) ** 2 + 0.1 * x3**4 * math.sin(x1)
+    return dict.fromkeys(OUTCOMES, value)
+
+
+def test_sobol_analysis_recovers_ishigami_indices_and_a_dummy_gets_zero(tmp_path):
+    """The analysis wrapper on a function with known indices (not the model): full pipeline
+    from spec to sensitivity.csv/png, with a dummy input whose total index must vanish."""
+    spec = write_spec(tmp_path / "ishigami.toml", """
+design = "sobol"
+samples = 1024
+second_order = false
+outcomes = ["capacity_online_gw_final"]
+[parameters]
+ambition = [0.0, 5.0]
+rivalry_weight = [0.0, 5.0]
+lease_urgency_premium = [0.0, 3.0]
+sentiment_noise = [0.0, 0.5]
+""")
+    table = run_sweep(spec, tmp_path / "out", progress=False, fn=ishigami)
+    assert len(table) == 1024 * (4 + 2)
+    indices = pd.read_csv(tmp_path / "out" / "sensitivity.csv").set_index("parameter")
+    assert list(indices.columns) == ["outcome", "S1", "S1_conf", "ST", "ST_conf"]
+    expected_s1 = [0.314, 0.442, 0.0, 0.0]
+    expected_st = [0.558, 0.442, 0.244, 0.0]
+    np.testing.assert_allclose(indices["S1"], expected_s1, atol=0.03)
+    np.testing.assert_allclose(indices["ST"], expected_st, atol=0.03)
+    assert indices.loc["sentiment_noise", "ST"] < 0.005
+    assert (tmp_path / "out" / "sensitivity.png").stat().st_size > 10_000
+
+
+def test_real_sobol_sweep_shapes_and_ignored_parameter(tiny_reference, tmp_path):
+    """The tiny spec sweeps efficiency_shock_factor while the shock never arrives: with common
+    seeds no outcome can change with it, so its total index is zero."""
+    out = tmp_path / "again"
+    table = run_sweep(TINY, out, progress=False)
+    assert_same_table(table, tiny_reference)
+    assert len(table) == 4 * (3 + 2) * 2 and table["error"].isna().all()
+    assert all(len(s) == 25 for s in table["capacity_online_gw"])
+    indices = pd.read_csv(out / "sensitivity.csv")
+    assert indices.shape == (3 * 3, 6)
+    ignored = indices[indices["parameter"] == "efficiency_shock_factor"]
+    np.testing.assert_allclose(ignored["ST"], 0.0, atol=1e-12)
+
+
+def test_failed_runs_are_recorded_and_not_rerun(tmp_path):
+    calls = []
+
+    def fragile(params, seed, **kwargs):
+        calls.append(params["ambition"])
+        if params["ambition"] > 1.5:
+            raise RuntimeError("ambition too high for this test")
+        return dict.fromkeys(OUTCOMES, params["ambition"])
+
+    spec = write_spec(tmp_path / "s.toml", """
+design = "grid"
+levels = 4
+replications = 2
+outcomes = ["capacity_online_gw_final"]
+[parameters]
+ambition = [0.0, 3.0]
+""")
+    table = run_sweep(spec, tmp_path / "out", progress=False, fn=fragile)
+    failed = table[table["error"].notna()]
+    assert list(failed["ambition"]) == [2.0, 2.0, 3.0, 3.0]
+    assert set(failed["error"]) == {"RuntimeError: ambition too high for this test"}
+    assert failed["capacity_online_gw_final"].isna().all()
+    assert list(table.loc[table["error"].isna(), "capacity_online_gw_final"]) == [0, 0, 1, 1]
+    assert len(calls) == 8
+    again = run_sweep(spec, tmp_path / "out", progress=False, fn=fragile)
+    assert len(calls) == 8  # nothing recomputed, failures included
+    assert_same_table(again, table)
+
+
+def zeros(params, seed, **kwargs):
+    return dict.fromkeys(OUTCOMES, 0.0)
+
+
+def test_changed_spec_refuses_an_old_output_dir(tmp_path):
+    text = 'design = "lhs"\nsamples = 2\n[parameters]\nambition = [0.5, 1.0]\n'
+    spec = write_spec(tmp_path / "s.toml", text)
+    run_sweep(spec, tmp_path / "out", progress=False, fn=zeros)
+    spec.write_text(spec.read_text().replace("samples = 2", "samples = 3"))
+    with pytest.raises(ValueError, match="different sweep spec"):
+        run_sweep(spec, tmp_path / "out", progress=False, fn=zeros)
+
+
+@pytest.mark.slow
+def test_sigkilled_sweep_resumes_to_the_uninterrupted_table(tiny_reference, tmp_path):
+    out = tmp_path / "out"
+    one_run_per_chunk = TINY.read_text().replace("batch_size = 4", "batch_size = 1")
+    spec = write_spec(tmp_path / "tiny.toml", one_run_per_chunk)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "experiments.sweep", str(spec), "--out", str(out), "--no-progress"],
+        env=ENV, cwd=REPO,
+    )
+    deadline = time.monotonic() + 60
+    while len(list(out.glob("runs/part-*.parquet"))) < 5 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    survivors = {p.name: p.stat().st_mtime_ns for p in out.glob("runs/part-*.parquet")}
+    assert 5 <= len(survivors) < len(tiny_reference), "the sweep was not interrupted mid-way"
+    table = run_sweep(spec, out, progress=False)
+    assert_same_table(table, tiny_reference)
+    kept = {name: (out / "runs" / name).stat().st_mtime_ns for name in survivors}
+    assert kept == survivors  # finished chunks were neither recomputed nor rewritten
+
+
+@pytest.mark.slow
+def test_process_pool_and_dask_local_cluster_match_in_process(tiny_reference, tmp_path):
+    processes = run_sweep(TINY, tmp_path / "processes", workers=2, progress=False)
+    dask_local = run_sweep(TINY, tmp_path / "dask", workers=2, scheduler="local", progress=False)
+    assert_same_table(processes, tiny_reference)
+    assert_same_table(dask_local, tiny_reference)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_sweep_through_external_dask_scheduler(tiny_reference, tmp_path):
+    dask = str(Path(sys.executable).parent / "dask")
+    address = f"tcp://127.0.0.1:{free_port()}"
+    scheduler = subprocess.Popen(
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
+         "--no-dashboard"], env=ENV, cwd=tmp_path,
+    )
+    worker = subprocess.Popen(
+        [dask, "worker", address, "--host", "127.0.0.1", "--nworkers", "2", "--nthreads", "1",
+         "--no-dashboard"], env=ENV, cwd=tmp_path,
+    )
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "experiments.sweep", str(TINY), "--out", str(tmp_path / "out"),
+             "--scheduler", address, "--no-progress"],
+            env=ENV, cwd=REPO, check=True, timeout=120,
+        )
+    finally:
+        for proc in (worker, scheduler):
+            proc.terminate()
+            proc.wait(timeout=30)
+    table = run_sweep(TINY, tmp_path / "out", progress=False)  # everything finished: just reads
+    assert_same_table(table, tiny_reference)
+
+
+@pytest.mark.slow
+def test_ema_dask_evaluator_matches_sequential_and_simulate():
+    from ema_workbench import SequentialEvaluator
+
+    from experiments.ema_adapter import DaskEvaluator, build_model, lhs_scenarios
+    from experiments.sweep_spec import replication_seed
+
+    ranges = {"ambition": [0.5, 2.0], "chip_allocation_rule": None}
+    model = build_model(ranges, outcomes=["capacity_online_gw_final", "focal_defaulted"],
+                        series=["capacity_online_gw"], replications=2, seed=5, horizon_months=24)
+    scenarios = lhs_scenarios({"ambition": [0.5, 2.0],
+                               "chip_allocation_rule": ["pro_rata", "strategic_first"]}, 6, seed=1)
+    with SequentialEvaluator(model) as evaluator:
+        seq_x, seq_y = evaluator.perform_experiments(scenarios)
+    with DaskEvaluator(model, n_workers=2, batch_size=2) as evaluator:
+        dask_x, dask_y = evaluator.perform_experiments(scenarios)
+    pd.testing.assert_frame_equal(seq_x, dask_x)
+    for name in seq_y:
+        np.testing.assert_array_equal(seq_y[name], dask_y[name])
+    assert seq_y["capacity_online_gw"].shape == (6, 2, 25)
+    first = {k: scenarios[0][k] for k in ("ambition", "chip_allocation_rule")}
+    direct = [simulate(first, replication_seed(5, r), 24)["capacity_online_gw_final"]
+              for r in range(2)]
+    assert seq_y["capacity_online_gw_final"][0] == pytest.approx(np.mean(direct))
