@@ -28,7 +28,9 @@ class GigawattAgent(mesa.Agent):
     def debt_usd_b(self) -> float:
         from environment.contracts import Loan
 
-        return sum(c.principal_usd_b for c in self.model.contracts.of(self, Loan) if c.payer is self)
+        return sum(
+            c.principal_usd_b for c in self.model.contracts.of(self, Loan) if c.payer is self
+        )
 
     def balance_sheet_usd_b(self) -> float:
         """Size of the agent's balance sheet (cash plus assets it carries), for pictures."""

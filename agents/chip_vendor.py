@@ -1,4 +1,4 @@
-"""Chip vendors: scarce accelerator supply, a price that follows the backlog, better chips yearly."""
+"""Chip vendors: scarce accelerator supply, a price following the backlog, yearly better chips."""
 
 from __future__ import annotations
 
@@ -47,9 +47,7 @@ class ChipVendor(GigawattAgent):
     # --- what the vendor would accept -------------------------------------------------------
     @property
     def backlog_gw(self) -> float:
-        return sum(
-            c.undelivered_gw for c in self.model.contracts.of(self, ChipSupplyAgreement)
-        )
+        return sum(c.undelivered_gw for c in self.model.contracts.of(self, ChipSupplyAgreement))
 
     @property
     def backlog_months(self) -> float:
@@ -87,8 +85,9 @@ class ChipVendor(GigawattAgent):
             if gw > 1e-12:
                 c.payer.receive_chips(c, gw, self.efficiency_index)
                 self.delivered_this_month_gw += gw
-                model.ledger.transfer(self, "chip_fabs", gw * self.unit_cost_usd_b_per_gw,
-                                      "chip cost of goods")
+                model.ledger.transfer(
+                    self, "chip_fabs", gw * self.unit_cost_usd_b_per_gw, "chip cost of goods"
+                )
                 self.finance_customer(c, gw * c.price_usd_b_per_gw)
             self.enforce_take_or_pay(c, gw)
         for c in agreements:
@@ -115,9 +114,7 @@ class ChipVendor(GigawattAgent):
             self.model.invest_equity(self, agreement.payer, amount, "vendor financing")
 
     def holds_equity_in(self, company) -> bool:
-        return any(
-            c.payee is self for c in self.model.contracts.of(company, EquityStake)
-        )
+        return any(c.payee is self for c in self.model.contracts.of(company, EquityStake))
 
     def adjust(self) -> None:
         """Price follows the backlog; production grows while there is one; generations arrive."""
@@ -126,7 +123,9 @@ class ChipVendor(GigawattAgent):
         self.price_usd_b_per_gw *= 1.0 + p.chip_price_response * excess
         self.price_usd_b_per_gw = max(self.price_usd_b_per_gw, self.unit_cost_usd_b_per_gw * 1.05)
         if self.backlog_months > 6.0 and self.production_gw_per_year > 0:
-            added = self.production_gw_per_year * ((1 + p.chip_supply_growth_per_year) ** (1 / 12) - 1)
+            added = self.production_gw_per_year * (
+                (1 + p.chip_supply_growth_per_year) ** (1 / 12) - 1
+            )
             cost = added * self.capacity_cost_usd_b_per_gw_year
             if added > 0 and self.cash_usd_b >= cost:
                 self.model.ledger.transfer(self, "chip_fabs", cost, "vendor capacity investment")
@@ -136,4 +135,7 @@ class ChipVendor(GigawattAgent):
             self.efficiency_index *= gain
 
     def balance_sheet_usd_b(self) -> float:
-        return max(self.cash_usd_b, 0.0) + self.production_gw_per_year * self.capacity_cost_usd_b_per_gw_year
+        return (
+            max(self.cash_usd_b, 0.0)
+            + self.production_gw_per_year * self.capacity_cost_usd_b_per_gw_year
+        )

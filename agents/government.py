@@ -80,7 +80,8 @@ class Government(GigawattAgent):
         load_share = utility.dc_load_gw / max(utility.load_gw, 1e-9) if utility else 0.0
         price_rise = (
             max(0.0, utility.power_price_usd_mwh() / utility.base_power_price_usd_mwh - 1.0)
-            if utility else 0.0
+            if utility
+            else 0.0
         )
         water = load_share * p.water_l_per_kwh / 2.0
         target = self.base_opposition + p.opposition_sensitivity * (
@@ -88,9 +89,10 @@ class Government(GigawattAgent):
         )
         target = min(1.0, max(0.0, target - 0.5 * self.incentive_share))
         self.opposition += 0.1 * (target - self.opposition)
-        if self.model.month < self.moratorium_until_month:
-            self.moratorium = True
-        elif self.opposition >= p.moratorium_threshold:
+        if (
+            self.model.month < self.moratorium_until_month
+            or self.opposition >= p.moratorium_threshold
+        ):
             self.moratorium = True
         elif self.opposition < 0.9 * p.moratorium_threshold:
             self.moratorium = False
@@ -101,5 +103,10 @@ class Government(GigawattAgent):
 
     def pay_incentive(self, project: DataCenterProject) -> None:
         """Investment incentive on completion, paid from the public budget."""
-        amount = self.incentive_share * project.size_gw * project.capex_per_gw_usd_b * project.facility_cost_share
+        amount = (
+            self.incentive_share
+            * project.size_gw
+            * project.capex_per_gw_usd_b
+            * project.facility_cost_share
+        )
         self.model.ledger.transfer("public_budget", project.owner, amount, "investment incentive")

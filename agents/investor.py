@@ -59,21 +59,30 @@ class Investor(GigawattAgent):
             if self.offers_debt:
                 headroom = p.max_debt_to_revenue * request.revenue_annual_usd_b - request.debt_usd_b
                 amount = min(amount, max(0.0, headroom))
-                spread = p.debt_spread_min + (p.debt_spread_max - p.debt_spread_min) * request.risk_score
+                spread = (
+                    p.debt_spread_min + (p.debt_spread_max - p.debt_spread_min) * request.risk_score
+                )
                 offer = CapitalOffer(self, request, DEBT, amount, p.base_interest_rate + spread)
             else:
                 multiple = p.equity_revenue_multiple * (0.5 + self.sentiment)
                 cost = self.required_return * (1.5 - self.sentiment)
-                offer = CapitalOffer(self, request, EQUITY, amount, cost,
-                                     pre_money_usd_b=multiple * request.pre_money_basis_usd_b)
+                offer = CapitalOffer(
+                    self,
+                    request,
+                    EQUITY,
+                    amount,
+                    cost,
+                    pre_money_usd_b=multiple * request.pre_money_basis_usd_b,
+                )
             if amount > 1e-6 and (offer.kind == DEBT or offer.pre_money_usd_b > 0):
                 offers.append(offer)
                 free -= amount
         return offers
 
     def receive_inflows(self) -> None:
-        self.model.ledger.transfer("limited_partners", self, self.inflow_usd_b_per_year / 12.0,
-                                   "new commitments")
+        self.model.ledger.transfer(
+            "limited_partners", self, self.inflow_usd_b_per_year / 12.0, "new commitments"
+        )
 
     def update_sentiment(self, signal: float, peers_mean: float) -> None:
         """Move toward the market signal and toward other investors, with a little noise."""
@@ -87,6 +96,6 @@ class Investor(GigawattAgent):
         self.sentiment = max(0.0, self.sentiment - size)
 
     @staticmethod
-    def market_signal(revenue_growth: float, burn_to_revenue: float) -> float:
-        """0..1: high when labs' revenue grows faster than half their burn multiple."""
-        return 1.0 / (1.0 + math.exp(-2.0 * (revenue_growth - 0.5 * burn_to_revenue)))
+    def market_signal(revenue_growth: float, burn_to_revenue: float, burn_weight: float) -> float:
+        """0..1: high when labs' yearly revenue growth outpaces their weighted burn multiple."""
+        return 1.0 / (1.0 + math.exp(-2.0 * (revenue_growth - burn_weight * burn_to_revenue)))

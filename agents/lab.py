@@ -13,6 +13,7 @@ from environment.contracts import (
 )
 from environment.markets.capital import FundingRequest
 from environment.projects import (
+    APPROVED,
     CANCELLED,
     ONLINE,
     OPEN_ENDED_MONTHS,
@@ -22,6 +23,14 @@ from environment.projects import (
 
 #: Share of its lifetime revenue a lab will spend on the accelerators that earn it (assumption).
 IT_SPEND_SHARE_OF_REVENUE = 0.6
+#: A lab stops starting campuses when investors left more than this share of its request unmet
+#: (assumption).
+CAPITAL_RATIONING_SHARE = 0.25
+#: Share of its valuation a lab expects it could sell in new equity while its pipeline is
+#: built (assumption; digest B: the $40B round was ~13 % of $300B post-money).
+EQUITY_SALE_SHARE = 0.3
+#: Months before construction ends that a campus calls its chips (assumption: just in time).
+CHIP_CALL_LEAD_MONTHS = 3
 #: Years over which a campus building is written off (digest B: facility ~14 years).
 FACILITY_LIFE_MONTHS = 168
 
@@ -50,6 +59,7 @@ class AILab(GigawattAgent):
         announced_target_month: int = 0,
         core_cash_flow_usd_b_per_year: float = 0.0,
         max_cost_of_capital: float = 0.35,
+        demand_growth_scale: float = 1.0,
     ) -> None:
         super().__init__(model, name, cash_usd_b)
         self.focal = focal
@@ -58,9 +68,11 @@ class AILab(GigawattAgent):
         self.announced_target_month = announced_target_month
         self.core_cash_flow_usd_b_per_year = core_cash_flow_usd_b_per_year
         self.max_cost_of_capital = max_cost_of_capital
+        self.demand_growth_scale = demand_growth_scale  # its demand grows this times the trend
         self.projects: list[DataCenterProject] = []
         self.arrears_usd_b: dict = {}  # payee -> unpaid amount this month
-        self.revenue_month_usd_b = 0.0
+        self.revenue_month_usd_b = 0.0  # from AI services
+        self.lease_income_month_usd_b = 0.0  # due from lessees this month
         self.outflows_month_usd_b = 0.0  # operating outflows last month (burn before capex)
         self.capex_month_usd_b = 0.0
         self.capex_cumulative_usd_b = 0.0
@@ -81,7 +93,8 @@ class AILab(GigawattAgent):
     # --- demand and revenue -----------------------------------------------------------------
     @property
     def revenue_annual_usd_b(self) -> float:
-        return 12.0 * self.revenue_month_usd_b
+        """Annualised revenue from AI services and from capacity leased out."""
+        return 12.0 * (self.revenue_month_usd_b + self.lease_income_month_usd_b)
 
     def own_compute_cu(self) -> float:
         month = self.model.month
@@ -89,7 +102,9 @@ class AILab(GigawattAgent):
 
     def fleet_efficiency(self) -> float:
         """Compute per watt of the chips this lab runs (2026 = 1)."""
-        return self.own_compute_cu() / self.capacity_online_gw if self.capacity_online_gw > 0 else 1.0
+        return (
+            self.own_compute_cu() / self.capacity_online_gw if self.capacity_online_gw > 0 else 1.0
+        )
 
     def usable_compute_cu(self) -> float:
         """Own compute not leased out, plus compute leased in."""
@@ -116,22 +131,29 @@ class AILab(GigawattAgent):
     # --- reservation prices (what this lab would pay) ---------------------------------------
     def chip_reservation_price_usd_b_per_gw(self, efficiency_index: float) -> float:
         p = self.model.p
-        lifetime_revenue = self.model.revenue_per_cu_year() * efficiency_index * (
-            p.it_equipment_life_months / 12.0
+        lifetime_revenue = (
+            self.model.revenue_per_cu_year()
+            * efficiency_index
+            * (p.it_equipment_life_months / 12.0)
         )
         return IT_SPEND_SHARE_OF_REVENUE * lifetime_revenue
 
     def power_reservation_usd_mwh(self) -> float:
         p = self.model.p
         revenue_per_mwh = (
-            self.model.revenue_per_cu_year() * self.model.best_efficiency() * 1e9
+            self.model.revenue_per_cu_year()
+            * self.model.best_efficiency()
+            * 1e9
             / (p.utilization * 8760.0 * 1e3)
         )
         return p.lab_max_power_cost_share * revenue_per_mwh
 
     def lease_reservation_usd_b_per_gw_year(self, lessor: AILab) -> float:
-        return (self.model.revenue_per_cu_year() * lessor.fleet_efficiency()
-                * (1.0 + self.model.p.lease_urgency_premium))
+        return (
+            self.model.revenue_per_cu_year()
+            * lessor.fleet_efficiency()
+            * (1.0 + self.model.p.lease_urgency_premium)
+        )
 
     def lease_cost_usd_b_per_gw_year(self) -> float:
         """A lessor's cost of one GW-year: depreciation, site opex and energy, plus 10 %."""
@@ -143,32 +165,58 @@ class AILab(GigawattAgent):
 
     # --- phase 1: capital -------------------------------------------------------------------
     def cash_need_usd_b(self) -> float:
-        """Cash to cover the runway: operating deficit, construction and chips due, arrears."""
+        """Cash to cover the runway: operating deficit, construction of permitted campuses, chips
+        due for its campuses
+        (at the dearest contract price, to be safe), maturing loans and arrears."""
         p = self.model.p
         months = p.target_runway_months
         deficit = max(0.0, self.outflows_month_usd_b - self.revenue_month_usd_b) * months
         construction = sum(
             min(pr.remaining_construction_usd_b, pr.monthly_construction_usd_b * months)
-            for pr in self.projects if pr.status == PIPELINE
+            for pr in self.projects
+            if pr.status == PIPELINE and pr.permit == APPROVED
         )
         month = self.model.month
-        chips = sum(
-            min(c.undelivered_gw, c.scheduled_gw(month) * months) * c.price_usd_b_per_gw
-            for c in self.model.contracts.of(self, ChipSupplyAgreement)
+        agreements = self.model.contracts.of(self, ChipSupplyAgreement)
+        due_gw = sum(min(c.undelivered_gw, c.scheduled_gw(month) * months) for c in agreements)
+        usable_gw = min(due_gw, sum(pr.chips_needed_gw for pr in self.projects))
+        price = max((c.price_usd_b_per_gw for c in agreements), default=0.0)
+        chips = usable_gw * price
+        maturing = sum(
+            loan.principal_usd_b
+            for loan in self.model.contracts.of(self, Loan)
+            if loan.payer is self and loan.end_month <= month + months
         )
-        maturing = sum(loan.principal_usd_b for loan in self.model.contracts.of(self, Loan)
-                       if loan.payer is self and loan.end_month <= month + months)
         return deficit + construction + chips + maturing + sum(self.arrears_usd_b.values())
+
+    def investable_revenue_usd_b(self) -> float:
+        """Revenue as investors underwrite it: halfway between what it earns now and what its
+        demand would pay with enough capacity (compute-starved labs are valued on demand)."""
+        potential = self.demand_cu * self.model.revenue_per_cu_year()
+        earned = self.revenue_annual_usd_b
+        return 0.5 * (earned + max(earned, potential)) + self.core_cash_flow_usd_b_per_year
 
     def risk_score(self) -> float:
         """How risky investors read this lab: burn multiple, leverage, distress (0..1)."""
         p = self.model.p
-        revenue = max(self.revenue_annual_usd_b + self.core_cash_flow_usd_b_per_year, 1e-6)
-        burn = max(0.0, self.outflows_month_usd_b + self.capex_month_usd_b
-                   - self.revenue_month_usd_b - self.core_cash_flow_usd_b_per_year / 12) * 12
+        revenue = max(self.investable_revenue_usd_b(), 1e-6)
+        burn = (
+            max(
+                0.0,
+                self.outflows_month_usd_b
+                + self.capex_month_usd_b
+                - self.revenue_annual_usd_b / 12
+                - self.core_cash_flow_usd_b_per_year / 12,
+            )
+            * 12
+        )
         leverage = self.debt_usd_b / max(p.max_debt_to_revenue * revenue, 1e-6)
-        return min(1.0, 0.5 * min(1.0, burn / revenue / 4.0) + 0.3 * min(1.0, leverage)
-                   + 0.2 * self.in_distress)
+        return min(
+            1.0,
+            0.5 * min(1.0, burn / revenue / 4.0)
+            + 0.3 * min(1.0, leverage)
+            + 0.2 * self.in_distress,
+        )
 
     def funding_request(self, urgent_only: bool = False) -> FundingRequest | None:
         if self.defaulted:
@@ -184,7 +232,7 @@ class AILab(GigawattAgent):
             amount_usd_b=need,
             max_cost_of_capital=self.max_cost_of_capital,
             risk_score=self.risk_score(),
-            revenue_annual_usd_b=self.revenue_annual_usd_b + self.core_cash_flow_usd_b_per_year,
+            revenue_annual_usd_b=self.investable_revenue_usd_b(),
             debt_usd_b=self.debt_usd_b,
         )
 
@@ -211,7 +259,9 @@ class AILab(GigawattAgent):
         """
         model, p = self.model, self.model.p
         years = p.planning_horizon_months / 12.0
-        forecast_cu = self.demand_cu * model.demand_growth_factor(p.planning_horizon_months)
+        forecast_cu = self.demand_cu * model.demand_growth_factor(
+            p.planning_horizon_months, self.demand_growth_scale
+        )
         efficiency = model.best_efficiency() * (1.0 + p.perf_per_watt_gain_per_year) ** (years / 2)
         need = forecast_cu / efficiency + self.leased_out_commitments_gw()
         announced = self.announced_gw_at(model.month + p.planning_horizon_months)
@@ -220,8 +270,11 @@ class AILab(GigawattAgent):
 
     def leased_out_commitments_gw(self) -> float:
         month = self.model.month
-        return sum(c.capacity_gw for c in self.model.contracts.of(self, CapacityLease)
-                   if c.payee is self and c.end_month > month)
+        return sum(
+            c.capacity_gw
+            for c in self.model.contracts.of(self, CapacityLease)
+            if c.payee is self and c.end_month > month
+        )
 
     def announced_gw_at(self, month: int) -> float:
         """The announced plan, interpolated linearly from today's capacity to its target date."""
@@ -233,10 +286,19 @@ class AILab(GigawattAgent):
 
     def plan_capacity(self) -> None:
         """Start new campuses to close the gap between target and committed capacity."""
-        if self.defaulted or self.in_distress or self.funding_gap_usd_b > self.cash_usd_b:
+        rationed = self.funding_gap_usd_b > CAPITAL_RATIONING_SHARE * self.funding_requested_usd_b
+        if self.defaulted or self.in_distress or rationed:
             return
         p = self.model.p
         gap = self.capacity_target_gw() - self.committed_gw()
+        unfunded = self.financing_capacity_usd_b() - sum(
+            pr.remaining_construction_usd_b
+            + pr.chips_missing_gw * self.model.chip_price_usd_b_per_gw
+            for pr in self.projects
+            if pr.status == PIPELINE
+        )
+        fundable_gw = unfunded / p.capex_per_gw_usd_b
+        gap = min(gap, fundable_gw)
         n_new = min(p.max_new_projects_per_month, math.ceil(gap / p.project_size_gw - 0.5))
         for _ in range(max(0, n_new)):
             government = self.model.choose_site(self, p.project_size_gw)
@@ -244,17 +306,42 @@ class AILab(GigawattAgent):
                 return
             self.model.start_project(self, government, p.project_size_gw)
 
+    def financing_capacity_usd_b(self) -> float:
+        """What it believes it can spend on campuses: cash, plus equity it could sell and debt
+        it could carry at today's valuation, scaled by ambition (labs plan on future rounds)."""
+        p = self.model.p
+        revenue = self.investable_revenue_usd_b()
+        valuation = p.equity_revenue_multiple * (0.5 + self.model.investor_sentiment) * revenue
+        debt_room = max(0.0, p.max_debt_to_revenue * revenue - self.debt_usd_b)
+        return self.cash_usd_b + p.ambition * (EQUITY_SALE_SHARE * valuation + debt_room)
+
     def uncovered_chip_need_gw(self) -> float:
-        need = sum(pr.size_gw - pr.chips_installed_gw for pr in self.projects
-                   if pr.status == PIPELINE)
-        contracted = sum(c.undelivered_gw for c in self.model.contracts.of(self, ChipSupplyAgreement))
+        """Chips its permitted campuses still need beyond what is already on order."""
+        need = sum(pr.chips_needed_gw for pr in self.projects)
+        contracted = sum(
+            c.undelivered_gw for c in self.model.contracts.of(self, ChipSupplyAgreement)
+        )
         return need - contracted
+
+    def months_until_chips_wanted(self) -> float:
+        """Months until its first permitted campus without chips on order can take them."""
+        return min(
+            (
+                pr.build_months - pr.build_months_done - CHIP_CALL_LEAD_MONTHS
+                for pr in self.projects
+                if pr.chips_needed_gw > 0
+            ),
+            default=0,
+        )
 
     def lease_need_gw(self) -> float:
         """Shortfall not already covered by leases signed but not yet delivering."""
         month = self.model.month
-        pending = sum(c.capacity_gw for c in self.model.contracts.of(self, CapacityLease)
-                      if c.payer is self and c.start_month > month)
+        pending = sum(
+            c.capacity_gw
+            for c in self.model.contracts.of(self, CapacityLease)
+            if c.payer is self and c.start_month > month
+        )
         return self.shortfall_gw() - pending
 
     # --- phase 4: build ---------------------------------------------------------------------
@@ -264,7 +351,7 @@ class AILab(GigawattAgent):
             return
         reserve = self.outflows_month_usd_b
         for pr in self.projects:
-            if pr.status != PIPELINE or pr.permit != "approved" or pr.built:
+            if pr.status != PIPELINE or pr.permit != APPROVED or pr.built:
                 pr.stalled_on_capital = False
                 continue
             payment = pr.monthly_construction_usd_b
@@ -279,7 +366,9 @@ class AILab(GigawattAgent):
         self.chip_calls = {}
         if self.defaulted:
             return
-        wanted = sum(pr.chips_needed_gw for pr in self.projects)
+        wanted = sum(
+            pr.chips_needed_gw for pr in self.projects if pr.ready_for_chips(CHIP_CALL_LEAD_MONTHS)
+        )
         budget = max(0.0, self.cash_usd_b - self.outflows_month_usd_b)
         for c in sorted(self.model.contracts.of(self, ChipSupplyAgreement), key=lambda c: c.id):
             if wanted <= 1e-9:
@@ -291,13 +380,17 @@ class AILab(GigawattAgent):
             budget -= call * c.price_usd_b_per_gw
 
     def chip_months_ahead(self) -> float:
-        """Months until the chips its permitted campuses still need arrive, at the recent rate."""
+        """Months until the chips its permitted campuses need arrive: at the recent delivery
+        rate, or the contracted schedule's if faster; open-ended with nothing on order."""
         needed = sum(pr.chips_needed_gw for pr in self.projects)
         if needed <= 1e-9:
             return 0.0
-        if self.chip_delivery_rate_gw <= 1e-6:
-            return OPEN_ENDED_MONTHS
-        return needed / self.chip_delivery_rate_gw
+        month = self.model.month
+        scheduled = sum(
+            c.scheduled_gw(month) for c in self.model.contracts.of(self, ChipSupplyAgreement)
+        )
+        rate = max(self.chip_delivery_rate_gw, scheduled)
+        return needed / rate if rate > 1e-6 else OPEN_ENDED_MONTHS
 
     def chip_call_gw(self, agreement: ChipSupplyAgreement) -> float:
         return self.chip_calls.get(agreement, 0.0)
@@ -314,7 +407,7 @@ class AILab(GigawattAgent):
         for pr in self.projects:
             if gw <= 1e-12:
                 break
-            take = min(gw, pr.chips_needed_gw)
+            take = min(gw, pr.chips_needed_gw) if pr.ready_for_chips(CHIP_CALL_LEAD_MONTHS) else 0.0
             if take > 0:
                 pr.install_chips(take, efficiency, month)
                 gw -= take
@@ -329,15 +422,24 @@ class AILab(GigawattAgent):
 
     def commission(self) -> None:
         """Campuses fully built, energised and equipped go online; old chips retire."""
+        if self.defaulted:
+            return
         model, p = self.model, self.model.p
         month = model.month
         for pr in self.projects:
-            if pr.status == PIPELINE and pr.built and pr.energised(month) and pr.chips_needed_gw <= 1e-9:
+            if (
+                pr.status == PIPELINE
+                and pr.built
+                and pr.energised(month)
+                and pr.chips_needed_gw <= 1e-9
+            ):
                 pr.status = ONLINE
                 pr.online_month = month
                 pr.government.pay_incentive(pr)
-            elif (pr.status == ONLINE
-                  and month - pr.chips_installed_month >= p.it_equipment_life_months):
+            elif (
+                pr.status == ONLINE
+                and month - pr.chips_installed_month >= p.it_equipment_life_months
+            ):
                 pr.chips_installed_gw = 0.0  # accelerators at end of life: refresh needed
                 pr.status = PIPELINE
         self.capacity_online_gw = sum(pr.capacity_online_gw(month) for pr in self.projects)
@@ -349,19 +451,28 @@ class AILab(GigawattAgent):
             return
         model, p = self.model, self.model.p
         month = model.month
-        self.demand_cu *= (1.0 + model.demand_growth_rate()) ** (1 / 12)
+        self.demand_cu *= (1.0 + self.demand_growth_scale * model.demand_growth_rate()) ** (1 / 12)
         self.serve()
         ledger = model.ledger
         ledger.transfer("end_customers", self, self.revenue_month_usd_b, "AI services revenue")
         if self.core_cash_flow_usd_b_per_year:
-            ledger.transfer("core_business", self, self.core_cash_flow_usd_b_per_year / 12,
-                            "core business cash flow")
+            ledger.transfer(
+                "core_business",
+                self,
+                self.core_cash_flow_usd_b_per_year / 12,
+                "core business cash flow",
+            )
         outflows = 0.0
-        outflows += self.owe("fuel_and_operations",
-                             self.capacity_online_gw * p.opex_usd_b_per_gw_year / 12, "site opex")
-        outflows += self.owe("staff_and_research",
-                             p.fixed_costs_usd_b_per_year_per_revenue * self.revenue_month_usd_b,
-                             "staff and research")
+        outflows += self.owe(
+            "fuel_and_operations",
+            self.capacity_online_gw * p.opex_usd_b_per_gw_year / 12,
+            "site opex",
+        )
+        outflows += self.owe(
+            "staff_and_research",
+            p.fixed_costs_usd_b_per_year_per_revenue * self.revenue_month_usd_b,
+            "staff and research",
+        )
         for pr in self.projects:
             if pr.ppa is not None and pr.ppa.is_running(month):
                 load = pr.capacity_online_gw(month)
@@ -369,8 +480,11 @@ class AILab(GigawattAgent):
                 pr.utility.bill_fuel(pr.utility.energy_gwh(load, p.utilization))
         for lease in model.contracts.of(self, CapacityLease):
             if lease.payer is self and lease.is_running(month):
-                outflows += self.owe(lease.payee, lease.delivered_gw * lease.price_usd_b_per_gw_year / 12,
-                                     "capacity lease")
+                outflows += self.owe(
+                    lease.payee,
+                    lease.delivered_gw * lease.price_usd_b_per_gw_year / 12,
+                    "capacity lease",
+                )
         for loan in model.contracts.of(self, Loan):
             if loan.payer is self:
                 outflows += self.owe(loan.payee, loan.monthly_obligation_usd_b(month), "interest")
@@ -416,7 +530,9 @@ class AILab(GigawattAgent):
 
     def new_month(self) -> None:
         self.capex_month_usd_b = 0.0
-        self.chip_delivery_rate_gw = 0.7 * self.chip_delivery_rate_gw + 0.3 * self.chips_received_month_gw
+        self.chip_delivery_rate_gw = (
+            0.7 * self.chip_delivery_rate_gw + 0.3 * self.chips_received_month_gw
+        )
         self.chips_received_month_gw = 0.0
 
     def balance_sheet_usd_b(self) -> float:

@@ -61,10 +61,14 @@ class Utility(GigawattAgent):
         self.generation_gw = (peak_load_gw + spare_gw) * (1 + target_reserve_margin)
         self.dc_load_gw = 0.0
         self.reserved_gw = 0.0
-        self.interconnection_delay_months = interconnection_delay_months * p.interconnection_delay_multiplier
+        self.interconnection_delay_months = (
+            interconnection_delay_months * p.interconnection_delay_multiplier
+        )
         self.base_power_price_usd_mwh = base_power_price_usd_mwh
         self.marginal_cost_usd_mwh = marginal_cost_share * base_power_price_usd_mwh
-        self.max_new_generation_gw_per_year = max_new_generation_gw_per_year * p.new_generation_multiplier
+        self.max_new_generation_gw_per_year = (
+            max_new_generation_gw_per_year * p.new_generation_multiplier
+        )
         self.generation_kinds = sorted(generation_kinds, key=lambda k: k.lead_time_months)
         self.plants: list[PlantUnderConstruction] = []
         self.started_this_year_gw = 0.0
@@ -81,7 +85,9 @@ class Utility(GigawattAgent):
 
     @property
     def headroom_gw(self) -> float:
-        return self.generation_gw / (1 + self.target_reserve_margin) - self.load_gw - self.reserved_gw
+        return (
+            self.generation_gw / (1 + self.target_reserve_margin) - self.load_gw - self.reserved_gw
+        )
 
     @property
     def grid_stress(self) -> float:
@@ -124,8 +130,9 @@ class Utility(GigawattAgent):
 
     # --- monthly rules ----------------------------------------------------------------------
     def build(self) -> None:
-        """Commission plants that are done, pay for those under way, start what the queue needs."""
-        model = self.model
+        """Commission plants that are done, pay for those under way, and start what promised
+        load plus background growth over the build lead time will need."""
+        model, p = self.model, self.model.p
         month = model.month
         if month % 12 == 0:
             self.started_this_year_gw = 0.0
@@ -135,8 +142,12 @@ class Utility(GigawattAgent):
                 self.plants.remove(plant)
             else:
                 self.pay_for(plant)
-        promised = sum(pl.gw * pl.kind.firm_share for pl in self.plants) / (1 + self.target_reserve_margin)
-        needed = -(self.headroom_gw + promised)
+        promised = sum(pl.gw * pl.kind.firm_share for pl in self.plants) / (
+            1 + self.target_reserve_margin
+        )
+        lead_years = self.generation_kinds[0].lead_time_months / 12 if self.generation_kinds else 0
+        growth = self.peak_load_gw * ((1 + p.background_load_growth_per_year) ** lead_years - 1)
+        needed = max(0.0, growth) - (self.headroom_gw + promised)
         allowance = self.max_new_generation_gw_per_year - self.started_this_year_gw
         if needed > 1e-9 and allowance > 1e-9 and self.generation_kinds:
             kind = self.choose_generation_kind()
@@ -144,7 +155,8 @@ class Utility(GigawattAgent):
             gw = firm_gw / kind.firm_share
             cost = gw * kind.cost_usd_b_per_gw
             plant = PlantUnderConstruction(
-                kind, gw, month + kind.lead_time_months, cost / kind.lead_time_months)
+                kind, gw, month + kind.lead_time_months, cost / kind.lead_time_months
+            )
             self.plants.append(plant)
             self.started_this_year_gw += firm_gw
             self.pay_for(plant)
@@ -154,22 +166,28 @@ class Utility(GigawattAgent):
         if self.cash_usd_b < plant.monthly_cost_usd_b:
             plant.online_month += 1
         else:
-            self.model.ledger.transfer(self, "construction", plant.monthly_cost_usd_b,
-                                       "generation build")
+            self.model.ledger.transfer(
+                self, "construction", plant.monthly_cost_usd_b, "generation build"
+            )
 
     def choose_generation_kind(self) -> GenerationKind:
         """Cheapest firm capacity per month of waiting: fast builds win when load is waiting."""
-        return min(self.generation_kinds,
-                   key=lambda k: k.cost_usd_b_per_gw / k.firm_share * (1 + k.lead_time_months / 60))
+        return min(
+            self.generation_kinds,
+            key=lambda k: k.cost_usd_b_per_gw / k.firm_share * (1 + k.lead_time_months / 60),
+        )
 
     def connect_and_grow(self) -> None:
         """Energise PPAs whose date has come; background load grows."""
-        month = self.model.month
+        self.connect(self.model.month)
+        self.peak_load_gw *= (1 + self.model.p.background_load_growth_per_year) ** (1 / 12)
+
+    def connect(self, month: int) -> None:
+        """Move PPAs starting this month (or, at month 0, before it) from reserved to load."""
         for ppa in self.model.contracts.of(self, PowerPurchaseAgreement):
-            if ppa.start_month == month:
+            if ppa.start_month == month or (month == 0 and ppa.start_month < 0):
                 self.reserved_gw -= ppa.capacity_gw
                 self.dc_load_gw += ppa.capacity_gw
-        self.peak_load_gw *= (1 + self.model.p.background_load_growth_per_year) ** (1 / 12)
 
     def release(self, ppa: PowerPurchaseAgreement) -> None:
         """Free the capacity of a PPA that ended or broke."""
@@ -181,12 +199,16 @@ class Utility(GigawattAgent):
     def bill_fuel(self, energy_gwh: float) -> None:
         """Energy sold to data centres costs fuel and operations at the marginal cost."""
         cost = energy_gwh * 1e3 * self.marginal_cost_usd_mwh * 1e-9
-        self.model.ledger.pay_what_is_affordable(self, "fuel_and_operations", cost, "generation fuel")
+        self.model.ledger.pay_what_is_affordable(
+            self, "fuel_and_operations", cost, "generation fuel"
+        )
 
     def funding_need_usd_b(self) -> float:
         """Cash it needs to finish the plants under way over the next year."""
-        next_year = sum(pl.monthly_cost_usd_b * min(12, max(0, pl.online_month - self.model.month))
-                        for pl in self.plants)
+        next_year = sum(
+            pl.monthly_cost_usd_b * min(12, max(0, pl.online_month - self.model.month))
+            for pl in self.plants
+        )
         return max(0.0, next_year - self.cash_usd_b)
 
     def funding_request(self, urgent_only: bool = False) -> FundingRequest | None:
@@ -195,9 +217,15 @@ class Utility(GigawattAgent):
         if need <= 1e-6:
             return None
         revenue = self.energy_gwh(self.load_gw, 1.0) * 12 * self.base_power_price_usd_mwh * 1e-6
-        return FundingRequest(requester=self, amount_usd_b=need, max_cost_of_capital=0.12,
-                              risk_score=0.1 + 0.4 * self.grid_stress, revenue_annual_usd_b=revenue,
-                              debt_usd_b=self.debt_usd_b, accepts_equity=False)
+        return FundingRequest(
+            requester=self,
+            amount_usd_b=need,
+            max_cost_of_capital=0.12,
+            risk_score=0.1 + 0.4 * self.grid_stress,
+            revenue_annual_usd_b=revenue,
+            debt_usd_b=self.debt_usd_b,
+            accepts_equity=False,
+        )
 
     def balance_sheet_usd_b(self) -> float:
         return max(self.cash_usd_b, 0.0) + self.generation_gw * 1.0

@@ -48,15 +48,36 @@ from environment.projects import (
 from environment.scenario import load_scenario, month_index, month_label
 
 MODEL_COLUMNS = (
-    "date", "capacity_online_gw", "focal_capacity_online_gw", "pipeline_gw",
-    "capex_cumulative_usd_b", "lab_cash_usd_b", "lab_debt_usd_b", "lab_revenue_annual_usd_b",
-    "funding_gap_usd_b", "chip_price_usd_b_per_gw", "power_price_usd_mwh", "grid_reserve_margin",
-    "investor_sentiment", "permits_pending", "permits_denied_cumulative", "defaults_cumulative",
-    "stranded_gw", *(f"bottleneck_{gate}_gw" for gate in GATES),
+    "date",
+    "capacity_online_gw",
+    "focal_capacity_online_gw",
+    "pipeline_gw",
+    "capex_cumulative_usd_b",
+    "lab_cash_usd_b",
+    "lab_debt_usd_b",
+    "lab_revenue_annual_usd_b",
+    "funding_gap_usd_b",
+    "chip_price_usd_b_per_gw",
+    "power_price_usd_mwh",
+    "grid_reserve_margin",
+    "investor_sentiment",
+    "permits_pending",
+    "permits_denied_cumulative",
+    "defaults_cumulative",
+    "stranded_gw",
+    *(f"bottleneck_{gate}_gw" for gate in GATES),
 )
 AGENT_COLUMNS = (
-    "name", "kind", "cash_usd_b", "debt_usd_b", "capacity_online_gw", "pipeline_gw",
-    "revenue_annual_usd_b", "losses_usd_b", "in_distress", "defaulted",
+    "name",
+    "kind",
+    "cash_usd_b",
+    "debt_usd_b",
+    "capacity_online_gw",
+    "pipeline_gw",
+    "revenue_annual_usd_b",
+    "losses_usd_b",
+    "in_distress",
+    "defaulted",
 )
 
 
@@ -69,8 +90,13 @@ class BuildoutModel(mesa.Model):
     as an alias of ``seed`` so that ``mesa.batch_run`` can pass ``"rng": range(n)``.
     """
 
-    def __init__(self, scenario: str = "baseline", seed: int | None = None,
-                 rng: int | None = None, **overrides) -> None:
+    def __init__(
+        self,
+        scenario: str = "baseline",
+        seed: int | None = None,
+        rng: int | None = None,
+        **overrides,
+    ) -> None:
         overrides = validate(overrides)  # before any work: bad input fails fast
         spec = load_scenario(scenario)
         super().__init__(rng=seed if seed is not None else rng)
@@ -81,12 +107,16 @@ class BuildoutModel(mesa.Model):
         self.contracts = ContractBook()
         self.projects: list[DataCenterProject] = []
         self.defaults_cumulative = 0
+        self.investor_sentiment = self.p.sentiment_initial
+        self.chip_price_usd_b_per_gw = 0.0
         self.running = True
         self._build_world(spec)
-        self.initial_capacity_gw = {lab.name: lab.capacity_online_gw + lab.leased_in_gw
-                                    for lab in self.labs}
-        self._capacity_log = {lab.name: deque([lab.capacity_online_gw], maxlen=13)
-                              for lab in self.labs}
+        self.initial_capacity_gw = {
+            lab.name: lab.capacity_online_gw + lab.leased_in_gw for lab in self.labs
+        }
+        self._capacity_log = {
+            lab.name: deque([lab.capacity_online_gw], maxlen=13) for lab in self.labs
+        }
         self._revenue_log: deque[float] = deque(maxlen=13)
         self.datacollector = mesa.DataCollector(
             model_reporters={c: c for c in MODEL_COLUMNS},
@@ -102,21 +132,45 @@ class BuildoutModel(mesa.Model):
         self.governments: list[Government] = []
         for j in spec["jurisdictions"]:
             until = month_index(start, j["moratorium_until"]) if j["moratorium_until"] else 0
-            gov = Government(self, j["name"], j["policy_stance"], j["incentive_share"],
-                             j["opposition"], moratorium_until_month=until)
+            gov = Government(
+                self,
+                j["name"],
+                j["policy_stance"],
+                j["incentive_share"],
+                j["opposition"],
+                moratorium_until_month=until,
+            )
             gov.utility = Utility(
-                self, j["utility"], j["utility_cash_usd_b"], j["peak_load_gw"], j["headroom_gw"],
-                j["target_reserve_margin"], j["interconnection_delay_months"],
-                j["power_price_usd_mwh"], j["marginal_cost_share"],
-                j["max_new_generation_gw_per_year"], kinds)
+                self,
+                j["utility"],
+                j["utility_cash_usd_b"],
+                j["peak_load_gw"],
+                j["headroom_gw"],
+                j["target_reserve_margin"],
+                j["interconnection_delay_months"],
+                j["power_price_usd_mwh"],
+                j["marginal_cost_share"],
+                j["max_new_generation_gw_per_year"],
+                kinds,
+            )
             self.governments.append(gov)
         self.labs = [
-            AILab(self, lab["name"], lab["cash_usd_b"], lab["demand_gw"], focal=lab["focal"],
-                  announced_target_gw=lab["announced_target_gw"],
-                  announced_target_month=(month_index(start, lab["announced_target_date"])
-                                          if lab["announced_target_date"] else 0),
-                  core_cash_flow_usd_b_per_year=lab["core_cash_flow_usd_b_per_year"],
-                  max_cost_of_capital=lab["max_cost_of_capital"])
+            AILab(
+                self,
+                lab["name"],
+                lab["cash_usd_b"],
+                lab["demand_gw"],
+                focal=lab["focal"],
+                announced_target_gw=lab["announced_target_gw"],
+                announced_target_month=(
+                    month_index(start, lab["announced_target_date"])
+                    if lab["announced_target_date"]
+                    else 0
+                ),
+                core_cash_flow_usd_b_per_year=lab["core_cash_flow_usd_b_per_year"],
+                demand_growth_scale=lab["demand_growth_scale"],
+                max_cost_of_capital=lab["max_cost_of_capital"],
+            )
             for lab in spec["labs"]
         ]
         self.vendors = [ChipVendor(self, **v) for v in spec["vendors"]]
@@ -134,7 +188,7 @@ class BuildoutModel(mesa.Model):
         for row in spec["contracts"]:
             self._initial_contract(row)
         for utility in self.utilities:
-            utility.connect_and_grow()  # energise PPAs dated at the start
+            utility.connect(month=0)  # energise PPAs dated at or before the start
         for lab in self.labs:
             lab.commission()
         self._deliver_leases()
@@ -151,19 +205,31 @@ class BuildoutModel(mesa.Model):
         where = f"scenario project at {row['jurisdiction']}"
         lab = self.agent_named(row["owner"], AILab, where)
         gov = self.agent_named(row["jurisdiction"], Government, where)
-        pr = self.start_project(lab, gov, row["size_gw"], apply_for_permit=row["stage"] == "permitting")
+        pr = self.start_project(
+            lab, gov, row["size_gw"], apply_for_permit=row["stage"] == "permitting"
+        )
         if row["stage"] == "permitting":
             return
         pr.permit = APPROVED
-        pr.build_months_done = pr.build_months if row["stage"] == "online" else row["build_months_done"]
+        pr.build_months_done = (
+            pr.build_months if row["stage"] == "online" else row["build_months_done"]
+        )
         energise = month_index(self.p.start_date, row["energised"]) if row["energised"] else 0
         price = row["ppa_price_usd_mwh"] or gov.utility.power_price_usd_mwh()
-        pr.ppa = self.contracts.sign(PowerPurchaseAgreement(
-            payer=lab, payee=gov.utility, signed_month=min(0, energise), start_month=energise,
-            end_month=energise + PPA_TERM_MONTHS, capacity_gw=pr.size_gw, price_usd_mwh=price,
-            minimum_take_share=self.p.ppa_minimum_take_share, utilization=self.p.utilization))
-        if energise > 0:
-            gov.utility.sign(pr.ppa)
+        pr.ppa = self.contracts.sign(
+            PowerPurchaseAgreement(
+                payer=lab,
+                payee=gov.utility,
+                signed_month=min(0, energise),
+                start_month=energise,
+                end_month=energise + PPA_TERM_MONTHS,
+                capacity_gw=pr.size_gw,
+                price_usd_mwh=price,
+                minimum_take_share=self.p.ppa_minimum_take_share,
+                utilization=self.p.utilization,
+            )
+        )
+        gov.utility.sign(pr.ppa)  # reserved until energised (at the start, or later)
         if row["stage"] == "online":
             pr.install_chips(pr.size_gw, row["efficiency_index"], -row["chips_age_months"])
             pr.status = ONLINE
@@ -179,15 +245,31 @@ class BuildoutModel(mesa.Model):
         signed = min(0, start)
         if row["kind"] == "lease":
             seller = self.agent_named(row["seller"], AILab, where)
-            self.contracts.sign(CapacityLease(
-                payer=buyer, payee=seller, signed_month=signed, start_month=start, end_month=end,
-                capacity_gw=row["volume_gw"], price_usd_b_per_gw_year=row["price"]))
+            self.contracts.sign(
+                CapacityLease(
+                    payer=buyer,
+                    payee=seller,
+                    signed_month=signed,
+                    start_month=start,
+                    end_month=end,
+                    capacity_gw=row["volume_gw"],
+                    price_usd_b_per_gw_year=row["price"],
+                )
+            )
         else:
             vendor = self.agent_named(row["seller"], ChipVendor, where)
-            self.contracts.sign(ChipSupplyAgreement(
-                payer=buyer, payee=vendor, signed_month=signed, start_month=start, end_month=end,
-                volume_gw=row["volume_gw"], price_usd_b_per_gw=row["price"] or vendor.price_usd_b_per_gw,
-                take_or_pay_share=row["take_or_pay_share"]))
+            self.contracts.sign(
+                ChipSupplyAgreement(
+                    payer=buyer,
+                    payee=vendor,
+                    signed_month=signed,
+                    start_month=start,
+                    end_month=end,
+                    volume_gw=row["volume_gw"],
+                    price_usd_b_per_gw=row["price"] or vendor.price_usd_b_per_gw,
+                    take_or_pay_share=row["take_or_pay_share"],
+                )
+            )
 
     # --- the month --------------------------------------------------------------------------
     def step(self) -> None:
@@ -249,10 +331,12 @@ class BuildoutModel(mesa.Model):
         years = (self.month if month is None else month) / 12.0
         return p.demand_growth_per_year * 0.5 ** (years / p.demand_growth_halflife_years)
 
-    def demand_growth_factor(self, months_ahead: int) -> float:
+    def demand_growth_factor(self, months_ahead: int, scale: float = 1.0) -> float:
         """How much demand grows over the next ``months_ahead`` months on the current trend."""
-        return math.prod((1.0 + self.demand_growth_rate(self.month + k)) ** (1 / 12)
-                         for k in range(1, months_ahead + 1))
+        return math.prod(
+            (1.0 + scale * self.demand_growth_rate(self.month + k)) ** (1 / 12)
+            for k in range(1, months_ahead + 1)
+        )
 
     def revenue_per_cu_year(self) -> float:
         p = self.p
@@ -269,6 +353,7 @@ class BuildoutModel(mesa.Model):
 
     def rival_growth(self, lab: AILab) -> float:
         """How much faster rivals' capacity grew over the last year than this lab's."""
+
         def growth(name: str) -> float:
             log = self._capacity_log[name]
             return log[-1] / log[0] - 1.0 if log[0] > 0 else 0.0
@@ -282,30 +367,41 @@ class BuildoutModel(mesa.Model):
     def choose_site(self, lab: AILab, size_gw: float) -> Government | None:
         """The jurisdiction a lab builds in: likely and fast permits, early power, cheap energy.
 
-        Each lab sees sites a little differently (lognormal noise from the model's RNG).
+        Each lab sees sites a little differently (lognormal noise from the model's RNG). A site
+        with no power in sight scores low but not zero: labs still stake claims there.
         """
         best, best_score = None, 0.0
         for gov in self.governments:
             if gov.moratorium:
                 continue
             energise = gov.utility.quote_energisation_month(size_gw)
-            if energise is None:
-                continue
-            wait = energise - self.month + gov.expected_review_months()
+            power_wait = OPEN_ENDED_MONTHS if energise is None else energise - self.month
+            wait = power_wait + gov.expected_review_months()
             price_factor = gov.utility.base_power_price_usd_mwh / gov.utility.power_price_usd_mwh()
-            score = ((0.05 + gov.approval_probability()) * (1 + gov.incentive_share)
-                     * price_factor / (1.0 + wait / 24.0) * math.exp(0.1 * self.rng.normal()))
+            score = (
+                (0.05 + gov.approval_probability())
+                * (1 + gov.incentive_share)
+                * price_factor
+                / (1.0 + wait / 24.0)
+                * math.exp(0.1 * self.rng.normal())
+            )
             if score > best_score:
                 best, best_score = gov, score
         return best
 
-    def start_project(self, lab: AILab, gov: Government, size_gw: float,
-                      apply_for_permit: bool = True) -> DataCenterProject:
+    def start_project(
+        self, lab: AILab, gov: Government, size_gw: float, apply_for_permit: bool = True
+    ) -> DataCenterProject:
         p = self.p
-        pr = DataCenterProject(owner=lab, government=gov, size_gw=size_gw,
-                               started_month=self.month, build_months=p.build_months,
-                               capex_per_gw_usd_b=p.capex_per_gw_usd_b,
-                               facility_cost_share=1.0 - p.it_share_of_capex)
+        pr = DataCenterProject(
+            owner=lab,
+            government=gov,
+            size_gw=size_gw,
+            started_month=self.month,
+            build_months=p.build_months,
+            capex_per_gw_usd_b=p.capex_per_gw_usd_b,
+            facility_cost_share=1.0 - p.it_share_of_capex,
+        )
         pr.id = len(self.projects)
         self.projects.append(pr)
         lab.projects.append(pr)
@@ -316,8 +412,14 @@ class BuildoutModel(mesa.Model):
     def _negotiate_power(self) -> None:
         for pr in self.projects:
             if pr.ppa is None and pr.status == PIPELINE and not pr.owner.defaulted:
-                ppa = negotiate_ppa(pr.owner, pr.utility, pr, self.month,
-                                    self.p.ppa_minimum_take_share, self.p.utilization)
+                ppa = negotiate_ppa(
+                    pr.owner,
+                    pr.utility,
+                    pr,
+                    self.month,
+                    self.p.ppa_minimum_take_share,
+                    self.p.utilization,
+                )
                 if ppa is not None:
                     pr.ppa = self.contracts.sign(ppa)
                     pr.utility.sign(ppa)
@@ -331,8 +433,14 @@ class BuildoutModel(mesa.Model):
                     break
                 last = i == len(ranked) - 1
                 volume = need if last else min(need, deliverable_within_gw(vendor, 24))
-                deal = negotiate_chip_supply(lab, vendor, volume, self.month,
-                                             self.p.chip_take_or_pay_share)
+                deal = negotiate_chip_supply(
+                    lab,
+                    vendor,
+                    volume,
+                    self.month,
+                    self.p.chip_take_or_pay_share,
+                    lab.months_until_chips_wanted(),
+                )
                 if deal is not None:
                     self.contracts.sign(deal)
                     need -= volume
@@ -340,8 +448,10 @@ class BuildoutModel(mesa.Model):
     def _negotiate_leases(self) -> None:
         for lab in self._active_labs_shuffled():
             need = lab.lease_need_gw()
-            lessors = sorted((r for r in self.labs if r is not lab and not r.defaulted),
-                             key=lambda r: -r.spare_gw())
+            lessors = sorted(
+                (r for r in self.labs if r is not lab and not r.defaulted),
+                key=lambda r: -r.spare_gw(),
+            )
             for lessor in lessors:
                 if need <= 0.05:
                     break
@@ -368,13 +478,25 @@ class BuildoutModel(mesa.Model):
         for offer in capital.clear(requests, offers):
             requester = offer.request.requester
             if offer.kind == capital.EQUITY:
-                self.invest_equity(offer.investor, requester, offer.amount_usd_b,
-                                   "equity round", pre_money_usd_b=offer.pre_money_usd_b)
+                self.invest_equity(
+                    offer.investor,
+                    requester,
+                    offer.amount_usd_b,
+                    "equity round",
+                    pre_money_usd_b=offer.pre_money_usd_b,
+                )
             else:
-                self.contracts.sign(Loan(
-                    payer=requester, payee=offer.investor, signed_month=self.month,
-                    start_month=self.month, end_month=self.month + self.p.debt_term_months,
-                    principal_usd_b=offer.amount_usd_b, rate_per_year=offer.cost_of_capital))
+                self.contracts.sign(
+                    Loan(
+                        payer=requester,
+                        payee=offer.investor,
+                        signed_month=self.month,
+                        start_month=self.month,
+                        end_month=self.month + self.p.debt_term_months,
+                        principal_usd_b=offer.amount_usd_b,
+                        rate_per_year=offer.cost_of_capital,
+                    )
+                )
                 self.ledger.transfer(offer.investor, requester, offer.amount_usd_b, "loan")
             if isinstance(requester, AILab):
                 requester.record_funding(offer.amount_usd_b)
@@ -382,11 +504,19 @@ class BuildoutModel(mesa.Model):
             if isinstance(request.requester, AILab):
                 request.requester.record_funding(0.0)
 
-    def invest_equity(self, investor, company: AILab, amount_usd_b: float, purpose: str,
-                      pre_money_usd_b: float | None = None) -> None:
+    def invest_equity(
+        self,
+        investor,
+        company: AILab,
+        amount_usd_b: float,
+        purpose: str,
+        pre_money_usd_b: float | None = None,
+    ) -> None:
         """Buy new shares: earlier holders are diluted; the buyer's stake grows or is signed."""
         if pre_money_usd_b is None:
-            pre_money_usd_b = self.p.equity_revenue_multiple * max(company.revenue_annual_usd_b, 1.0)
+            pre_money_usd_b = self.p.equity_revenue_multiple * max(
+                company.revenue_annual_usd_b, 1.0
+            )
         dilution = pre_money_usd_b / (pre_money_usd_b + amount_usd_b)
         stakes = self.contracts.of(company, EquityStake)
         for stake in stakes:
@@ -394,10 +524,18 @@ class BuildoutModel(mesa.Model):
         new_share = amount_usd_b / (pre_money_usd_b + amount_usd_b)
         mine = next((s for s in stakes if s.payee is investor), None)
         if mine is None:
-            self.contracts.sign(EquityStake(
-                payer=company, payee=investor, signed_month=self.month, start_month=self.month,
-                end_month=self.month + 10 ** 6, amount_usd_b=amount_usd_b,
-                pre_money_usd_b=pre_money_usd_b, ownership_share=new_share))
+            self.contracts.sign(
+                EquityStake(
+                    payer=company,
+                    payee=investor,
+                    signed_month=self.month,
+                    start_month=self.month,
+                    end_month=self.month + 10**6,
+                    amount_usd_b=amount_usd_b,
+                    pre_money_usd_b=pre_money_usd_b,
+                    ownership_share=new_share,
+                )
+            )
         else:
             mine.amount_usd_b += amount_usd_b
             mine.ownership_share += new_share
@@ -407,15 +545,23 @@ class BuildoutModel(mesa.Model):
     def _deliver_leases(self) -> None:
         """Lessors serve their leases, oldest first, from the capacity they have online."""
         for lab in self.labs:
-            lab.leased_in_gw = lab.leased_out_gw = 0.0
+            lab.leased_in_gw = lab.leased_out_gw = lab.lease_income_month_usd_b = 0.0
         for lessor in self.labs:
             available = 0.0 if lessor.defaulted else lessor.capacity_online_gw
-            leases = [c for c in self.contracts.of(lessor, CapacityLease)
-                      if c.payee is lessor and c.is_running(self.month)]
+            leases = [
+                c
+                for c in self.contracts.of(lessor, CapacityLease)
+                if c.payee is lessor and c.is_running(self.month)
+            ]
             for lease in sorted(leases, key=lambda c: c.id):
                 lease.delivered_gw = min(lease.capacity_gw, available)
                 available -= lease.delivered_gw
                 lessor.leased_out_gw += lease.delivered_gw
+                lessor.lease_income_month_usd_b += (
+                    lease.monthly_obligation_usd_b(self.month)
+                    * lease.delivered_gw
+                    / lease.capacity_gw
+                )
                 lease.payer.leased_in_gw += lease.delivered_gw
         for lease in self.contracts.active(CapacityLease):
             if self.month + 1 >= lease.end_month:
@@ -459,11 +605,19 @@ class BuildoutModel(mesa.Model):
         revenue = sum(lab.revenue_annual_usd_b for lab in labs)
         self._revenue_log.append(revenue)
         past = self._revenue_log[0]
-        growth = (revenue / past - 1.0) if len(self._revenue_log) == 13 and past > 0 \
+        growth = (
+            (revenue / past - 1.0)
+            if len(self._revenue_log) == 13 and past > 0
             else self.demand_growth_rate()
-        burn = 12 * sum(max(0.0, lab.outflows_month_usd_b + lab.capex_month_usd_b
-                            - lab.revenue_month_usd_b) for lab in labs if not lab.core_cash_flow_usd_b_per_year)
-        signal = Investor.market_signal(growth, min(10.0, burn / max(revenue, 1e-6)))
+        )
+        burn = 12 * sum(
+            max(0.0, lab.outflows_month_usd_b + lab.capex_month_usd_b - lab.revenue_month_usd_b)
+            for lab in labs
+            if not lab.core_cash_flow_usd_b_per_year
+        )
+        signal = Investor.market_signal(
+            growth, min(10.0, burn / max(revenue, 1e-6)), self.p.sentiment_burn_weight
+        )
         sentiments = [inv.sentiment for inv in self.investors]
         total, n = sum(sentiments), len(sentiments)
         for inv, own in zip(self.investors, sentiments, strict=True):
@@ -484,10 +638,12 @@ class BuildoutModel(mesa.Model):
         live = [lab for lab in self.labs if not lab.defaulted]
         self.date = month_label(self.p.start_date, month)
         self.capacity_online_gw = sum(lab.capacity_online_gw for lab in live)
-        self.focal_capacity_online_gw = (0.0 if focal.defaulted
-                                         else focal.capacity_online_gw + focal.leased_in_gw
-                                         - focal.leased_out_gw)
-        self.pipeline_gw = sum(pr.pipeline_gw(month) for pr in self.projects)
+        self.focal_capacity_online_gw = (
+            0.0
+            if focal.defaulted
+            else focal.capacity_online_gw + focal.leased_in_gw - focal.leased_out_gw
+        )
+        self.pipeline_gw = sum(lab.pipeline_gw for lab in live)
         self.capex_cumulative_usd_b = sum(lab.capex_cumulative_usd_b for lab in self.labs)
         self.lab_cash_usd_b = focal.cash_usd_b
         self.lab_debt_usd_b = focal.debt_usd_b
@@ -496,17 +652,23 @@ class BuildoutModel(mesa.Model):
         supply = sum(v.production_gw_per_year for v in self.vendors)
         self.chip_price_usd_b_per_gw = (
             sum(v.price_usd_b_per_gw * v.production_gw_per_year for v in self.vendors) / supply
-            if supply > 0 else sum(v.price_usd_b_per_gw for v in self.vendors) / len(self.vendors))
+            if supply > 0
+            else sum(v.price_usd_b_per_gw for v in self.vendors) / len(self.vendors)
+        )
         self.power_price_usd_mwh = self.average_power_price_usd_mwh()
         generation = sum(u.generation_gw for u in self.utilities)
         load = sum(u.load_gw for u in self.utilities)
         self.grid_reserve_margin = generation / load - 1.0 if load > 0 else 0.0
-        self.investor_sentiment = (sum(i.sentiment for i in self.investors) / len(self.investors)
-                                   if self.investors else 0.0)
+        self.investor_sentiment = (
+            sum(i.sentiment for i in self.investors) / len(self.investors)
+            if self.investors
+            else 0.0
+        )
         self.permits_pending = sum(g.permits_pending for g in self.governments)
         self.permits_denied_cumulative = sum(g.permits_denied for g in self.governments)
-        self.stranded_gw = (sum(lab.idle_gw for lab in live)
-                            + sum(lab.capacity_online_gw for lab in self.labs if lab.defaulted))
+        self.stranded_gw = sum(lab.idle_gw for lab in live) + sum(
+            lab.capacity_online_gw for lab in self.labs if lab.defaulted
+        )
         waiting = dict.fromkeys(GATES, 0.0)
         for lab in live:
             chip_months = lab.chip_months_ahead()
@@ -523,14 +685,24 @@ class BuildoutModel(mesa.Model):
         import pandas as pd
 
         label = self.p.start_date
-        rows = [{
-            "contract_id": c.id, "kind": c.kind, "payer": c.payer.name, "payee": c.payee.name,
-            "size": c.size, "size_unit": c.size_unit, "price": c.price, "price_unit": c.price_unit,
-            "signed": month_label(label, c.signed_month), "start": month_label(label, c.start_month),
-            "end": month_label(label, min(c.end_month, 12 * 999)),
-            "status": c.status if c.status != ACTIVE or c.end_month > self.month else "expired",
-            "ended": month_label(label, c.ended_month) if c.ended_month is not None else "",
-        } for c in self.contracts.contracts]
+        rows = [
+            {
+                "contract_id": c.id,
+                "kind": c.kind,
+                "payer": c.payer.name,
+                "payee": c.payee.name,
+                "size": c.size,
+                "size_unit": c.size_unit,
+                "price": c.price,
+                "price_unit": c.price_unit,
+                "signed": month_label(label, c.signed_month),
+                "start": month_label(label, c.start_month),
+                "end": month_label(label, min(c.end_month, 12 * 999)),
+                "status": c.status if c.status != ACTIVE or c.end_month > self.month else "expired",
+                "ended": month_label(label, c.ended_month) if c.ended_month is not None else "",
+            }
+            for c in self.contracts.contracts
+        ]
         return pd.DataFrame(rows)
 
 

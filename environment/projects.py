@@ -70,6 +70,18 @@ class DataCenterProject:
         return max(0.0, self.size_gw - self.chips_installed_gw)
 
     @property
+    def chips_missing_gw(self) -> float:
+        """Chips still to install, permitted or not (what the campus will cost in IT)."""
+        return 0.0 if self.status == CANCELLED else max(0.0, self.size_gw - self.chips_installed_gw)
+
+    def ready_for_chips(self, lead_months: int) -> bool:
+        """Chips are called for just in time: in the last months of construction, or after."""
+        return (
+            self.chips_needed_gw > 1e-12
+            and self.build_months - self.build_months_done <= lead_months
+        )
+
+    @property
     def monthly_construction_usd_b(self) -> float:
         return self.size_gw * self.capex_per_gw_usd_b * self.facility_cost_share / self.build_months
 

@@ -28,8 +28,21 @@ def _f(name, low, high, default=None, unit="", meaning=""):
 
 
 def _s(name, default=None, choices=None, pattern=None):
-    return name, Parameter(name, "", default or "", None, None, "", "scenario file",
-                           choices=choices, pattern=pattern), default is None
+    return (
+        name,
+        Parameter(
+            name,
+            "",
+            default or "",
+            None,
+            None,
+            "",
+            "scenario file",
+            choices=choices,
+            pattern=pattern,
+        ),
+        default is None,
+    )
 
 
 def _b(name, default=False):
@@ -38,46 +51,77 @@ def _b(name, default=False):
 
 SECTIONS: dict[str, list] = {
     "jurisdictions": [
-        _s("name"), _f("policy_stance", 0.0, 1.0), _f("incentive_share", 0.0, 1.0),
-        _f("opposition", 0.0, 1.0), _s("moratorium_until", "", pattern=f"({_MONTH})?"),
-        _s("utility"), _f("utility_cash_usd_b", 0.0, 1e5), _f("peak_load_gw", 0.0, 1e4),
-        _f("headroom_gw", 0.0, 1e4), _f("target_reserve_margin", 0.01, 1.0),
-        _f("interconnection_delay_months", 0.0, 240.0), _f("power_price_usd_mwh", 0.0, 1e4),
-        _f("marginal_cost_share", 0.0, 1.0), _f("max_new_generation_gw_per_year", 0.0, 1e4),
+        _s("name"),
+        _f("policy_stance", 0.0, 1.0),
+        _f("incentive_share", 0.0, 1.0),
+        _f("opposition", 0.0, 1.0),
+        _s("moratorium_until", "", pattern=f"({_MONTH})?"),
+        _s("utility"),
+        _f("utility_cash_usd_b", 0.0, 1e5),
+        _f("peak_load_gw", 0.0, 1e4),
+        _f("headroom_gw", 0.0, 1e4),
+        _f("target_reserve_margin", 0.01, 1.0),
+        _f("interconnection_delay_months", 0.0, 240.0),
+        _f("power_price_usd_mwh", 0.0, 1e4),
+        _f("marginal_cost_share", 0.0, 1.0),
+        _f("max_new_generation_gw_per_year", 0.0, 1e4),
     ],
     "labs": [
-        _s("name"), _f("cash_usd_b", 0.0, 1e5), _f("demand_gw", 0.0, 1e4), _b("focal"),
-        _f("announced_target_gw", 0.0, 1e4, 0.0), _s("announced_target_date", "", pattern=f"({_MONTH})?"),
+        _s("name"),
+        _f("cash_usd_b", 0.0, 1e5),
+        _f("demand_gw", 0.0, 1e4),
+        _b("focal"),
+        _f("demand_growth_scale", 0.0, 10.0, 1.0),
+        _f("announced_target_gw", 0.0, 1e4, 0.0),
+        _s("announced_target_date", "", pattern=f"({_MONTH})?"),
         _f("core_cash_flow_usd_b_per_year", 0.0, 1e5, 0.0),
         _f("max_cost_of_capital", 0.0, 5.0, 0.35),
     ],
     "vendors": [
-        _s("name"), _f("cash_usd_b", 0.0, 1e5), _f("production_gw_per_year", 0.0, 1e4),
-        _f("relative_price", 0.01, 10.0), _f("unit_cost_share", 0.0, 1.0),
-        _f("relative_efficiency", 0.01, 100.0), _f("generation_months", 1, 120),
-        _f("capacity_cost_usd_b_per_gw_year", 0.0, 1e3), _b("finances_customers"),
+        _s("name"),
+        _f("cash_usd_b", 0.0, 1e5),
+        _f("production_gw_per_year", 0.0, 1e4),
+        _f("relative_price", 0.01, 10.0),
+        _f("unit_cost_share", 0.0, 1.0),
+        _f("relative_efficiency", 0.01, 100.0),
+        _f("generation_months", 1, 120),
+        _f("capacity_cost_usd_b_per_gw_year", 0.0, 1e3),
+        _b("finances_customers"),
     ],
     "investors": [
-        _s("name"), _s("style", choices=("strategic", "equity", "debt")),
-        _f("capital_usd_b", 0.0, 1e6), _f("inflow_usd_b_per_year", 0.0, 1e6),
-        _f("risk_appetite", 0.0, 1.0), _f("required_return", 0.0, 5.0),
+        _s("name"),
+        _s("style", choices=("strategic", "equity", "debt")),
+        _f("capital_usd_b", 0.0, 1e6),
+        _f("inflow_usd_b_per_year", 0.0, 1e6),
+        _f("risk_appetite", 0.0, 1.0),
+        _f("required_return", 0.0, 5.0),
         _f("max_deal_share", 0.0, 1.0),
     ],
     "generation_kinds": [
-        _s("name"), _f("lead_time_months", 1, 240), _f("cost_usd_b_per_gw", 0.0, 1e3),
+        _s("name"),
+        _f("lead_time_months", 1, 240),
+        _f("cost_usd_b_per_gw", 0.0, 1e3),
         _f("firm_share", 0.01, 1.0),
     ],
     "projects": [
-        _s("owner"), _s("jurisdiction"), _f("size_gw", 0.0, 1e3),
+        _s("owner"),
+        _s("jurisdiction"),
+        _f("size_gw", 0.0, 1e3),
         _s("stage", choices=("permitting", "building", "online")),
-        _f("build_months_done", 0, 120, 0), _s("energised", "", pattern=f"({_MONTH})?"),
-        _f("efficiency_index", 0.01, 100.0, 1.0), _f("chips_age_months", 0, 240, 0),
+        _f("build_months_done", 0, 120, 0),
+        _s("energised", "", pattern=f"({_MONTH})?"),
+        _f("efficiency_index", 0.01, 100.0, 1.0),
+        _f("chips_age_months", 0, 240, 0),
         _f("ppa_price_usd_mwh", 0.0, 1e4, 0.0),
     ],
     "contracts": [
-        _s("kind", choices=("chip_supply", "lease")), _s("buyer"), _s("seller"),
-        _f("volume_gw", 0.0, 1e4), _f("price", 0.0, 1e4, 0.0),
-        _s("start", pattern=_MONTH), _s("end", pattern=_MONTH),
+        _s("kind", choices=("chip_supply", "lease")),
+        _s("buyer"),
+        _s("seller"),
+        _f("volume_gw", 0.0, 1e4),
+        _f("price", 0.0, 1e4, 0.0),
+        _s("start", pattern=_MONTH),
+        _s("end", pattern=_MONTH),
         _f("take_or_pay_share", 0.0, 1.0, 0.0),
     ],
 }
@@ -114,13 +158,15 @@ def load_scenario(name_or_path: str | Path) -> dict[str, Any]:
     known = {"name", "description", "parameters", *SECTIONS}
     unknown = set(raw) - known
     if unknown:
-        raise ValueError(f"scenario {path.name}: unknown section(s) {sorted(unknown)}; "
-                         f"known: {sorted(known)}")
+        raise ValueError(
+            f"scenario {path.name}: unknown section(s) {sorted(unknown)}; known: {sorted(known)}"
+        )
     spec: dict[str, Any] = {
         "name": raw.get("name", path.stem),
         "description": raw.get("description", ""),
-        "parameters": validate_parameters(raw.get("parameters", {}),
-                                          where=f"scenario {path.name}: parameter"),
+        "parameters": validate_parameters(
+            raw.get("parameters", {}), context=f"scenario {path.name}: "
+        ),
     }
     for section, fields in SECTIONS.items():
         spec[section] = [

@@ -8,7 +8,9 @@ No deal when the reservation prices do not overlap.
 from __future__ import annotations
 
 
-def bargain(buyer_reservation: float, seller_reservation: float, seller_power: float) -> float | None:
+def bargain(
+    buyer_reservation: float, seller_reservation: float, seller_power: float
+) -> float | None:
     """Agreed price, or None when the most the buyer pays is below the least the seller takes."""
     if not 0.0 <= seller_power <= 1.0:
         raise ValueError(f"seller_power must be in [0, 1], got {seller_power}")

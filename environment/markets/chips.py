@@ -13,15 +13,28 @@ from typing import TYPE_CHECKING
 from environment.contracts import ChipSupplyAgreement
 from environment.markets.bargaining import bargain, scarcity_power
 
+#: Shortest delivery schedule a vendor offers (assumption: quarterly allocations, a year).
+MIN_DELIVERY_WINDOW_MONTHS = 12
+
 if TYPE_CHECKING:
     from agents.chip_vendor import ChipVendor
     from agents.lab import AILab
 
 
 def negotiate_chip_supply(
-    lab: AILab, vendor: ChipVendor, volume_gw: float, month: int, take_or_pay_share: float
+    lab: AILab,
+    vendor: ChipVendor,
+    volume_gw: float,
+    month: int,
+    take_or_pay_share: float,
+    wanted_from_months: float = 0.0,
 ) -> ChipSupplyAgreement | None:
-    """A signed-ready agreement, or None when the reservation prices do not overlap."""
+    """A signed-ready agreement, or None when the reservation prices do not overlap.
+
+    Deliveries start when the buyer's campuses can take them (``wanted_from_months`` ahead), so
+    the take-or-pay schedule does not run ahead of its buildings, and last the vendor's lead
+    time plus the time to make the volume.
+    """
     if volume_gw <= 0 or vendor.production_gw_per_year <= 0:
         return None
     power = scarcity_power(vendor.backlog_gw + volume_gw, vendor.production_gw_per_year)
@@ -33,17 +46,29 @@ def negotiate_chip_supply(
     if price is None:
         return None
     make_months = 12.0 * volume_gw / vendor.production_gw_per_year
-    window = max(12, int(round(vendor.lead_time_months() + make_months)))
+    start = month + int(max(0.0, wanted_from_months))
+    window = max(MIN_DELIVERY_WINDOW_MONTHS, int(round(vendor.lead_time_months() + make_months)))
     return ChipSupplyAgreement(
-        payer=lab, payee=vendor, signed_month=month, start_month=month, end_month=month + window,
-        volume_gw=volume_gw, price_usd_b_per_gw=price, take_or_pay_share=take_or_pay_share,
+        payer=lab,
+        payee=vendor,
+        signed_month=month,
+        start_month=start,
+        end_month=start + window,
+        volume_gw=volume_gw,
+        price_usd_b_per_gw=price,
+        take_or_pay_share=take_or_pay_share,
     )
 
 
 def rank_vendors(vendors: list[ChipVendor]) -> list[ChipVendor]:
     """Vendors in the order a buyer asks them: cheapest compute, discounted for waiting."""
+
     def cost_of_compute(v: ChipVendor) -> float:
-        return v.reservation_price_usd_b_per_gw() / v.efficiency_index * (1 + v.lead_time_months() / 24)
+        return (
+            v.reservation_price_usd_b_per_gw()
+            / v.efficiency_index
+            * (1 + v.lead_time_months() / 24)
+        )
 
     return sorted((v for v in vendors if v.production_gw_per_year > 0), key=cost_of_compute)
 

@@ -31,6 +31,11 @@ def negotiate_lease(
     if price is None:
         return None
     return CapacityLease(
-        payer=lessee, payee=lessor, signed_month=month, start_month=month,
-        end_month=month + term_months, capacity_gw=capacity_gw, price_usd_b_per_gw_year=price,
+        payer=lessee,
+        payee=lessor,
+        signed_month=month,
+        start_month=month,
+        end_month=month + term_months,
+        capacity_gw=capacity_gw,
+        price_usd_b_per_gw_year=price,
     )

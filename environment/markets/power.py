@@ -41,7 +41,13 @@ def negotiate_ppa(
     if price is None:
         return None
     return PowerPurchaseAgreement(
-        payer=lab, payee=utility, signed_month=month, start_month=energise,
-        end_month=energise + PPA_TERM_MONTHS, capacity_gw=project.size_gw, price_usd_mwh=price,
-        minimum_take_share=minimum_take_share, utilization=utilization,
+        payer=lab,
+        payee=utility,
+        signed_month=month,
+        start_month=energise,
+        end_month=energise + PPA_TERM_MONTHS,
+        capacity_gw=project.size_gw,
+        price_usd_mwh=price,
+        minimum_take_share=minimum_take_share,
+        utilization=utilization,
     )

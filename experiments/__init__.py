@@ -1,0 +1,1 @@
+"""Runnable studies, the command line and the sweep machinery."""

@@ -1,0 +1,90 @@
+"""The ``gigawatt`` command line: run a scenario, list scenarios (and, as they land, more)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from environment.parameters import PARAMETERS
+from environment.scenario import describe_scenarios
+from experiments.run import run_scenario, summary, write_outputs
+
+
+def _parse_override(text: str) -> tuple[str, object]:
+    """``name=value`` → (name, value typed by the parameter table)."""
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"--set expects NAME=VALUE, got {text!r}")
+    param = PARAMETERS.get(name)
+    if param is None:
+        raise argparse.ArgumentTypeError(
+            f"unknown parameter {name!r}; see 'gigawatt params' for the list"
+        )
+    if param.kind is bool:
+        return name, value.lower() in ("1", "true", "yes")
+    if param.kind in (int, float):
+        try:
+            return name, float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"parameter {name!r} = {value!r} is not a number: allowed {param.allowed()}"
+            ) from None
+    return name, value
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    overrides = dict(args.set or [])
+    result = run_scenario(args.scenario, seed=args.seed, months=args.months, **overrides)
+    out = write_outputs(result, args.out)
+    print(f"scenario {args.scenario}, seed {args.seed}: {len(result.model) - 1} months\n")
+    print(summary(result))
+    print(f"\nwrote {out / 'model.csv'}, {out / 'agents.csv'}, {out / 'contracts.csv'}")
+    return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    for name, description in describe_scenarios().items():
+        print(f"{name:<22} {description}")
+    return 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    for p in PARAMETERS.values():
+        print(f"{p.name:<38} default {p.default!s:<10} {p.allowed():<34} {p.meaning}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gigawatt", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run one scenario with one seed and write its tables")
+    run.add_argument("scenario", help="scenario name (see 'gigawatt scenarios') or a .toml path")
+    run.add_argument("--seed", type=int, default=None, help="random seed (default: fresh)")
+    run.add_argument("--out", required=True, help="folder for model.csv, agents.csv, contracts.csv")
+    run.add_argument("--months", type=int, default=None, help="horizon (default: the scenario's)")
+    run.add_argument(
+        "--set",
+        type=_parse_override,
+        action="append",
+        metavar="NAME=VALUE",
+        help="override a parameter (repeatable); see 'gigawatt params'",
+    )
+    run.set_defaults(func=cmd_run)
+
+    sub.add_parser("scenarios", help="list the scenarios").set_defaults(func=cmd_scenarios)
+    sub.add_parser("params", help="list the parameters with ranges").set_defaults(func=cmd_params)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as err:  # bad input: say what and where, no traceback
+        print(f"gigawatt: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""One seeded run of a scenario: its tables, its summary, and writing them to a folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from environment.model import BuildoutModel
+from environment.projects import GATES
+
+
+@dataclass
+class RunResult:
+    model: pd.DataFrame  # one row per step
+    agents: pd.DataFrame  # one row per agent per step
+    contracts: pd.DataFrame  # every contract ever signed
+
+
+def run_scenario(
+    scenario: str = "baseline", seed: int | None = None, months: int | None = None, **overrides
+) -> RunResult:
+    """Build the model (validating every input first), run it, and return its tables."""
+    if months is not None:
+        overrides["horizon_months"] = months
+    model = BuildoutModel(scenario=scenario, seed=seed, **overrides)
+    model.run()
+    return collect(model)
+
+
+def collect(model: BuildoutModel) -> RunResult:
+    model_df = model.datacollector.get_model_vars_dataframe()
+    model_df.index.name = "step"
+    agents_df = model.datacollector.get_agent_vars_dataframe().reset_index()
+    agents_df = agents_df.rename(columns={"Step": "step", "AgentID": "agent_id"})
+    agents_df.insert(1, "date", agents_df["step"].map(model_df["date"]))
+    return RunResult(model_df.reset_index(), agents_df, model.contracts_table())
+
+
+def write_outputs(result: RunResult, out_dir: str | Path) -> Path:
+    """Write model.csv, agents.csv and contracts.csv (all written only once the run is done)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    result.model.to_csv(out / "model.csv", index=False)
+    result.agents.to_csv(out / "agents.csv", index=False)
+    result.contracts.to_csv(out / "contracts.csv", index=False)
+    return out
+
+
+def binding_gate(model_df: pd.DataFrame) -> str:
+    """The gate with the most GW-months of projects waiting on it over the run."""
+    totals = {gate: model_df[f"bottleneck_{gate}_gw"].sum() for gate in GATES}
+    return max(totals, key=totals.get) if any(totals.values()) else "none"
+
+
+def summary(result: RunResult) -> str:
+    """A short text table: capacity by year, peak funding gap, defaults, binding gate."""
+    df = result.model
+    yearly = df[df["step"] % 12 == 0]
+    lines = [
+        f"{'date':<8} {'world GW':>9} {'focal GW':>9} {'pipeline GW':>12} "
+        f"{'focal revenue $bn/yr':>21} {'focal cash $bn':>15}"
+    ]
+    for _, row in yearly.iterrows():
+        lines.append(
+            f"{row['date']:<8} {row['capacity_online_gw']:>9.1f} "
+            f"{row['focal_capacity_online_gw']:>9.1f} {row['pipeline_gw']:>12.1f} "
+            f"{row['lab_revenue_annual_usd_b']:>21.1f} {row['lab_cash_usd_b']:>15.1f}"
+        )
+    peak = df["funding_gap_usd_b"].idxmax()
+    defaulted = result.agents.loc[result.agents["step"] == df["step"].max()]
+    defaulted = defaulted.loc[defaulted["defaulted"], "name"].tolist()
+    lines += [
+        "",
+        f"peak funding gap (focal lab): ${df.loc[peak, 'funding_gap_usd_b']:.1f}bn "
+        f"in {df.loc[peak, 'date']}",
+        f"defaults: {int(df['defaults_cumulative'].iloc[-1])}"
+        + (f" ({', '.join(defaulted)})" if defaulted else ""),
+        f"binding bottleneck (most GW-months waiting): {binding_gate(df)}",
+        f"stranded at the end: {df['stranded_gw'].iloc[-1]:.1f} GW",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,95 @@
+"""The ledger's books, scenario files and their validation, and the parameter table."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from environment.ledger import Ledger
+from environment.parameters import PARAMETERS
+from environment.scenario import list_scenarios, load_scenario, month_index, month_label
+
+
+def test_ledger_balances_and_records_arrears():
+    ledger = Ledger()
+    a, b = SimpleNamespace(cash_usd_b=5.0), SimpleNamespace(cash_usd_b=1.0)
+    ledger.open_account(a)
+    ledger.open_account(b)
+    ledger.transfer("end_customers", a, 3.0, "revenue")
+    ledger.transfer(a, b, 2.0, "rent")
+    unpaid = ledger.pay_what_is_affordable(b, "construction", 10.0, "build")
+    assert unpaid == pytest.approx(7.0)
+    assert (a.cash_usd_b, b.cash_usd_b) == (6.0, 0.0)
+    assert ledger.outside["end_customers"] == -3.0 and ledger.outside["construction"] == 3.0
+    assert ledger.imbalance_usd_b() == pytest.approx(0.0)
+    with pytest.raises(KeyError, match="unknown outside account"):
+        ledger.transfer(a, "nowhere", 1.0, "x")
+    with pytest.raises(ValueError):
+        ledger.transfer(a, b, -1.0, "x")
+
+
+def test_every_parameter_is_sourced_and_its_default_is_allowed():
+    for p in PARAMETERS.values():
+        assert p.source and p.meaning, p.name
+        assert p.validate(p.default) == p.default
+
+
+def test_every_scenario_loads():
+    assert "baseline" in list_scenarios()
+    for name in list_scenarios():
+        spec = load_scenario(name)
+        assert spec["description"]
+        assert sum(lab["focal"] for lab in spec["labs"]) == 1
+
+
+def test_month_arithmetic():
+    assert month_index("2026-01", "2027-03") == 14
+    assert month_label("2026-01", 14) == "2027-03"
+    assert month_label("2025-12", 1) == "2026-01"
+
+
+BAD_FILES = [
+    ("[parameters]\ncapex_per_gw_usd_b = -1\n", "'capex_per_gw_usd_b' = -1"),
+    ("[parameters]\nwarp_drive = 1\n", "mine.toml: unknown parameter 'warp_drive'"),
+    ('[[labs]]\nname = "x"\ncash_usd_b = 1.0\n', "missing field 'demand_gw'"),
+    (
+        '[[labs]]\nname = "x"\ncash_usd_b = 1.0\ndemand_gw = 1.0\nspeed = 2\n',
+        "unknown field(s) ['speed']",
+    ),
+    (
+        '[[investors]]\nname="i"\nstyle="magic"\ncapital_usd_b=1.0\ninflow_usd_b_per_year=0.0\n'
+        "risk_appetite=0.5\nrequired_return=0.1\nmax_deal_share=0.1\n",
+        "'style' = 'magic'",
+    ),
+    ("[spaceships]\n", "unknown section"),
+    ("not toml ===", "scenario file"),
+]
+
+
+@pytest.mark.parametrize(("text", "needle"), BAD_FILES)
+def test_bad_scenario_files_are_refused_with_the_field_named(tmp_path, text, needle):
+    path = tmp_path / "mine.toml"
+    path.write_text(text)
+    with pytest.raises(ValueError) as err:
+        load_scenario(path)
+    assert needle in str(err.value)
+
+
+def test_unknown_scenario_lists_the_available_ones():
+    with pytest.raises(ValueError, match="available: .*baseline"):
+        load_scenario("atlantis")
+
+
+def test_user_scenario_copied_from_baseline_runs(tmp_path):
+    from environment.model import BuildoutModel
+    from environment.scenario import scenario_path
+
+    text = (
+        scenario_path("baseline")
+        .read_text()
+        .replace('start_date = "2026-01"', 'start_date = "2027-01"')
+    )
+    path = tmp_path / "later.toml"
+    path.write_text(text)
+    model = BuildoutModel(scenario=str(path), seed=1, horizon_months=12)
+    model.run()
+    assert model.datacollector.get_model_vars_dataframe()["date"].iloc[-1] == "2028-01"

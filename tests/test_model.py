@@ -1,0 +1,163 @@
+"""The model core: interface, reproducibility, conservation of money, gates, directions."""
+
+import statistics
+
+import pandas as pd
+import pytest
+from conftest import run_model
+
+from environment.model import AGENT_COLUMNS, MODEL_COLUMNS, BuildoutModel
+from environment.projects import GATES
+
+
+def model_table(model):
+    return model.datacollector.get_model_vars_dataframe()
+
+
+def test_model_table_has_every_column_one_row_per_step(baseline):
+    df = model_table(baseline)
+    assert list(df.columns) == list(MODEL_COLUMNS)
+    assert len(df) == baseline.p.horizon_months + 1
+    assert df["date"].iloc[0] == "2026-01" and df["date"].iloc[-1] == "2036-01"
+    assert not baseline.running
+
+
+def test_agent_table_has_one_row_per_agent_per_step(baseline):
+    agents = baseline.datacollector.get_agent_vars_dataframe()
+    assert list(agents.columns) == list(AGENT_COLUMNS)
+    assert len(agents) == len(baseline.agents) * (baseline.p.horizon_months + 1)
+    kinds = set(agents["kind"])
+    assert kinds == {"lab", "vendor", "utility", "investor", "government"}
+
+
+def test_same_seed_same_tables_different_seed_different_path():
+    a, b, c = (run_model(36, seed=s) for s in (7, 7, 8))
+    pd.testing.assert_frame_equal(model_table(a), model_table(b))
+    pd.testing.assert_frame_equal(
+        a.datacollector.get_agent_vars_dataframe(), b.datacollector.get_agent_vars_dataframe()
+    )
+    pd.testing.assert_frame_equal(a.contracts_table(), b.contracts_table())
+    assert not model_table(a).equals(model_table(c))
+
+
+def test_money_is_conserved_every_step():
+    model = BuildoutModel(seed=3)
+    scale = model.ledger.money_in_system_usd_b()
+    for _ in range(model.p.horizon_months):
+        model.step()
+        assert abs(model.ledger.imbalance_usd_b()) < 1e-9 * max(scale, 1.0) * 1e3
+    # and money really moved: revenue, capex and fundraising all happened
+    flows = model.ledger.flows_usd_b
+    for purpose in ("AI services revenue", "campus construction", "chip purchase", "power"):
+        assert flows[purpose] > 0
+
+
+def test_bottleneck_columns_partition_the_pipeline(baseline):
+    df = model_table(baseline)
+    waiting = df[[f"bottleneck_{g}_gw" for g in GATES]].sum(axis=1)
+    assert (waiting - df["pipeline_gw"]).abs().max() < 1e-9
+    assert df["pipeline_gw"].max() > 0
+
+
+def new_projects_online_gw(model) -> float:
+    """Capacity online in projects that had no permit (or no power) when the run started."""
+    return sum(
+        pr.capacity_online_gw(model.month)
+        for pr in model.projects
+        if pr.started_month > 0 or pr.ppa is None or pr.ppa.signed_month > 0
+    )
+
+
+def test_permit_gate_binds():
+    model = run_model(seed=2, permit_approval_probability=0.0)
+    assert new_projects_online_gw(model) == 0
+    df = model_table(model)
+    assert df["permits_denied_cumulative"].iloc[-1] > 0
+    assert (
+        df["capacity_online_gw"].max()
+        <= model_table(run_model(0, seed=2))["capacity_online_gw"].iloc[0] + 1.2 + 1e-9
+    )  # only the campus already permitted
+
+
+def test_chip_gate_binds():
+    model = run_model(seed=2, chip_supply_multiplier=0.0)
+    df = model_table(model)
+    assert df["capacity_online_gw"].max() <= df["capacity_online_gw"].iloc[0] + 1e-9
+    assert df["bottleneck_chips_gw"].max() > 0
+
+
+def test_power_gate_binds():
+    model = run_model(seed=2, grid_headroom_multiplier=0.0, new_generation_multiplier=0.0)
+    new = [pr for pr in model.projects if pr.started_month > 0]
+    assert new and all(pr.ppa is None for pr in new)
+    assert new_projects_online_gw(model) == 0
+    assert model_table(model)["bottleneck_power_gw"].max() > 0
+
+
+def test_capital_gate_no_investor_money_focal_lab_defaults():
+    model = run_model(seed=2, investor_capital_multiplier=0.0)
+    df = model_table(model)
+    gap = df["funding_gap_usd_b"]
+    assert gap.max() > 0
+    assert model.focal_lab.defaulted
+    default_step = int((df["focal_capacity_online_gw"] == 0).idxmax())
+    # its cash ran out before it defaulted, and it raised nothing from investors
+    assert df["lab_cash_usd_b"].iloc[default_step - 1] < df["lab_cash_usd_b"].iloc[0]
+    assert df["lab_debt_usd_b"].max() == 0
+
+
+def median_at(months: int, column: str, seeds=range(6), **overrides) -> float:
+    return statistics.median(
+        model_table(run_model(months, seed=s, **overrides))[column].iloc[-1] for s in seeds
+    )
+
+
+def test_doubling_capex_lowers_capacity_at_year_five():
+    base = median_at(60, "capacity_online_gw")
+    dear = median_at(60, "capacity_online_gw", capex_per_gw_usd_b=90.0)
+    assert dear < base
+
+
+def test_higher_ambition_raises_pipeline_and_funding_gap():
+    def peaks(ambition):
+        runs = [model_table(run_model(48, seed=s, ambition=ambition)) for s in range(4)]
+        return (
+            statistics.median(r["pipeline_gw"].max() for r in runs),
+            statistics.median(r["funding_gap_usd_b"].max() for r in runs),
+        )
+
+    low_pipeline, low_gap = peaks(0.5)
+    high_pipeline, high_gap = peaks(2.0)
+    assert high_pipeline > low_pipeline
+    assert high_gap > low_gap
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "needle"),
+    [
+        ("no_such_parameter", 1.0, "unknown parameter 'no_such_parameter'"),
+        ("capex_per_gw_usd_b", -5.0, "'capex_per_gw_usd_b' = -5.0 is invalid: allowed [1, 200]"),
+        (
+            "permit_approval_probability",
+            1.5,
+            "'permit_approval_probability' = 1.5 is invalid: allowed [0, 1]",
+        ),
+        ("horizon_months", 2.5, "'horizon_months'"),
+        ("chip_allocation_rule", "random", "one of 'pro_rata', 'strategic_first'"),
+    ],
+)
+def test_bad_input_is_refused_naming_the_parameter(name, value, needle):
+    with pytest.raises(ValueError) as err:
+        BuildoutModel(**{name: value})
+    assert needle in str(err.value)
+
+
+def test_every_parameter_can_be_overridden_at_its_bounds():
+    from environment.parameters import PARAMETERS
+
+    for p in PARAMETERS.values():
+        if p.kind in (int, float) and p.name != "horizon_months":
+            extra = {"debt_spread_max": 0.5} if p.name == "debt_spread_min" else {}
+            model = BuildoutModel(seed=0, horizon_months=3, **{p.name: p.high}, **extra)
+            model.run()
+            assert getattr(model.p, p.name) == p.high
