@@ -36,6 +36,7 @@ class Government(GigawattAgent):
         self.moratorium_until_month = moratorium_until_month  # a fixed moratorium, e.g. Dublin's
         self.moratorium = moratorium_until_month > 0
         self.permit_queue: list[tuple[DataCenterProject, int]] = []  # (project, decision month)
+        self.review_time_factor = 1.0  # below 1 when permits are fast-tracked
         self.permits_denied = 0
         self.permits_granted = 0
         self.utility = None  # wired by the model
@@ -47,7 +48,8 @@ class Government(GigawattAgent):
         return min(1.0, max(0.0, p * stance * (1.0 - self.opposition) * (1.0 - 0.5 * stress)))
 
     def expected_review_months(self) -> float:
-        return self.model.p.permit_review_months * (1.0 + self.opposition)
+        p = self.model.p
+        return p.permit_review_months * self.review_time_factor * (1.0 + self.opposition)
 
     def apply(self, project: DataCenterProject) -> None:
         """Queue an application; its review time is drawn now."""

@@ -22,6 +22,7 @@ OUTSIDE = (
     "core_business",  # hyperscalers' non-AI businesses that fund them
     "limited_partners",  # new money committed to investors
     "public_budget",  # government incentives
+    "new_entrants",  # the starting capital of labs, vendors and investors entering mid-run
 )
 
 

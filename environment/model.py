@@ -110,7 +110,12 @@ class BuildoutModel(mesa.Model):
         self.investor_sentiment = self.p.sentiment_initial
         self.chip_price_usd_b_per_gw = 0.0
         self.running = True
+        self.events: list[dict] = []  # what happened, dated: scheduled events and cascades
         self._build_world(spec)
+        self.timeline = sorted(spec["events"], key=lambda e: e["month"])
+        for event in self.timeline:  # fail before the run, not in its month
+            if event.get("jurisdiction", "*") != "*":
+                self.agent_named(event["jurisdiction"], Government, f"event {event['kind']}")
         self.initial_capacity_gw = {
             lab.name: lab.capacity_online_gw + lab.leased_in_gw for lab in self.labs
         }
@@ -154,27 +159,13 @@ class BuildoutModel(mesa.Model):
                 kinds,
             )
             self.governments.append(gov)
-        self.labs = [
-            AILab(
-                self,
-                lab["name"],
-                lab["cash_usd_b"],
-                lab["demand_gw"],
-                focal=lab["focal"],
-                announced_target_gw=lab["announced_target_gw"],
-                announced_target_month=(
-                    month_index(start, lab["announced_target_date"])
-                    if lab["announced_target_date"]
-                    else 0
-                ),
-                core_cash_flow_usd_b_per_year=lab["core_cash_flow_usd_b_per_year"],
-                demand_growth_scale=lab["demand_growth_scale"],
-                max_cost_of_capital=lab["max_cost_of_capital"],
-            )
-            for lab in spec["labs"]
-        ]
-        self.vendors = [ChipVendor(self, **v) for v in spec["vendors"]]
-        self.investors = [Investor(self, **i) for i in spec["investors"]]
+        self.labs, self.vendors, self.investors = [], [], []
+        for row in spec["labs"]:
+            self.add_lab(row)
+        for row in spec["vendors"]:
+            self.add_vendor(row)
+        for row in spec["investors"]:
+            self.add_investor(row)
         self.utilities = [g.utility for g in self.governments]
         focal = [lab for lab in self.labs if lab.focal]
         if len(focal) != 1:
@@ -194,6 +185,34 @@ class BuildoutModel(mesa.Model):
         self._deliver_leases()
         for lab in self.labs:
             lab.serve()
+
+    def add_lab(self, row: dict) -> AILab:
+        start = self.p.start_date
+        target = row["announced_target_date"]
+        lab = AILab(
+            self,
+            row["name"],
+            row["cash_usd_b"],
+            row["demand_gw"],
+            focal=row["focal"],
+            announced_target_gw=row["announced_target_gw"],
+            announced_target_month=month_index(start, target) if target else 0,
+            core_cash_flow_usd_b_per_year=row["core_cash_flow_usd_b_per_year"],
+            demand_growth_scale=row["demand_growth_scale"],
+            max_cost_of_capital=row["max_cost_of_capital"],
+        )
+        self.labs.append(lab)
+        return lab
+
+    def add_vendor(self, row: dict) -> ChipVendor:
+        vendor = ChipVendor(self, **row)
+        self.vendors.append(vendor)
+        return vendor
+
+    def add_investor(self, row: dict) -> Investor:
+        investor = Investor(self, **row)
+        self.investors.append(investor)
+        return investor
 
     def agent_named(self, name: str, kind: type, where: str):
         agent = self._by_name.get(name)
@@ -627,9 +646,81 @@ class BuildoutModel(mesa.Model):
             self._capacity_log[lab.name].append(lab.capacity_online_gw)
 
     def _apply_shocks(self) -> None:
+        """Apply the efficiency-shock parameters and this month's timeline events."""
         if self.month == self.p.efficiency_shock_month and self.p.efficiency_shock_factor > 1:
-            for lab in self.labs:
-                lab.demand_cu /= self.p.efficiency_shock_factor
+            self._efficiency_jump(self.p.efficiency_shock_factor)
+            self.log_event(
+                "efficiency_jump",
+                f"factor {self.p.efficiency_shock_factor:g} (efficiency_shock_month parameter)",
+            )
+        for event in self.timeline:
+            if event["month"] == self.month:
+                self._apply_event(event)
+
+    def _efficiency_jump(self, factor: float) -> None:
+        for lab in self.labs:
+            lab.demand_cu /= factor
+
+    def _apply_event(self, event: dict) -> None:
+        kind = event["kind"]
+        where = f"event {kind} on {self.date_of(self.month)}"
+        if kind == "set_parameter":
+            setattr(self.p, event["parameter"], event["value"])
+            detail = f"{event['parameter']} = {event['value']}"
+        elif kind == "efficiency_jump":
+            self._efficiency_jump(event["factor"])
+            detail = f"factor {event['factor']:g}"
+        elif kind == "sentiment_shock":
+            for investor in self.investors:
+                investor.shock(event["size"])
+            detail = f"size {event['size']:g}"
+        elif kind in ("moratorium", "incentive", "fast_track_permits"):
+            govs = (
+                self.governments
+                if event["jurisdiction"] == "*"
+                else [self.agent_named(event["jurisdiction"], Government, where)]
+            )
+            for gov in govs:
+                if kind == "moratorium":
+                    gov.moratorium_until_month = month_index(self.p.start_date, event["until"])
+                    gov.moratorium = True
+                elif kind == "incentive":
+                    gov.incentive_share = event["value"]
+                else:
+                    gov.review_time_factor = event["factor"]
+            detail = f"{event['jurisdiction']}: " + ", ".join(
+                f"{k} {event[k]}" for k in ("until", "value", "factor") if k in event
+            )
+        else:  # an entrant: its starting cash comes from outside the model
+            add, cash_field = {
+                "new_lab": (self.add_lab, "cash_usd_b"),
+                "new_vendor": (self.add_vendor, "cash_usd_b"),
+                "new_investor": (self.add_investor, "capital_usd_b"),
+            }[kind]
+            row = event["agent"]
+            agent = add({**row, cash_field: 0.0})
+            scale = self.p.investor_capital_multiplier if kind == "new_investor" else 1.0
+            self.ledger.transfer("new_entrants", agent, row[cash_field] * scale, "entrant capital")
+            self._by_name[agent.name] = agent
+            if isinstance(agent, AILab):
+                self._capacity_log[agent.name] = deque([0.0], maxlen=13)
+                self.initial_capacity_gw[agent.name] = 0.0
+            detail = agent.name
+        self.log_event(kind, detail + (f" ({event['note']})" if event.get("note") else ""))
+
+    def log_event(self, kind: str, detail: str, **data) -> None:
+        self.events.append(
+            {
+                "step": self.month,
+                "date": self.date_of(self.month),
+                "kind": kind,
+                "detail": detail,
+                **data,
+            }
+        )
+
+    def date_of(self, month: int) -> str:
+        return month_label(self.p.start_date, month)
 
     # --- recording --------------------------------------------------------------------------
     def _record(self) -> None:

@@ -9,7 +9,7 @@ fields (``AGENT_FIELDS``) describe the initial state a scenario file gives each 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 Value = float | int | str | bool
@@ -28,6 +28,7 @@ class Parameter:
     source: str
     choices: tuple[str, ...] | None = None
     pattern: str | None = None
+    dynamic: bool = False  # read every month, so a scenario timeline may change it mid-run
 
     @property
     def kind(self) -> type:
@@ -591,7 +592,49 @@ _WORLD = [
     ),
 ]
 
-PARAMETERS: dict[str, Parameter] = {p.name: p for p in _WORLD}
+#: Parameters the model reads as it goes (not only when building the world), so that a
+#: ``set_parameter`` event in a scenario timeline takes effect from its month on. Cost and
+#: contract terms apply to deals and campuses started after the change.
+_DYNAMIC = {
+    "ambition",
+    "planning_horizon_months",
+    "project_size_gw",
+    "max_new_projects_per_month",
+    "target_runway_months",
+    "rivalry_weight",
+    "lease_urgency_premium",
+    "lease_term_months",
+    "capex_per_gw_usd_b",
+    "build_months",
+    "opex_usd_b_per_gw_year",
+    "chip_supply_growth_per_year",
+    "chip_price_response",
+    "vendor_financing_share",
+    "chip_allocation_rule",
+    "chip_take_or_pay_share",
+    "power_scarcity_markup",
+    "lab_max_power_cost_share",
+    "ppa_minimum_take_share",
+    "background_load_growth_per_year",
+    "permit_approval_probability",
+    "permit_review_months",
+    "opposition_sensitivity",
+    "moratorium_threshold",
+    "water_l_per_kwh",
+    "sentiment_speed",
+    "sentiment_herding",
+    "sentiment_burn_weight",
+    "sentiment_noise",
+    "base_interest_rate",
+    "debt_spread_min",
+    "debt_spread_max",
+    "debt_term_months",
+    "equity_revenue_multiple",
+    "max_debt_to_revenue",
+    "default_sentiment_shock",
+}
+
+PARAMETERS: dict[str, Parameter] = {p.name: replace(p, dynamic=p.name in _DYNAMIC) for p in _WORLD}
 
 
 def defaults() -> dict[str, Value]:

@@ -3,7 +3,8 @@
 A scenario file lives in ``environment/scenarios/NAME.toml`` (or anywhere, given by path). It has
 a ``name`` and ``description``, a ``[parameters]`` table of world-parameter overrides, and arrays
 of tables for ``jurisdictions`` (a government and its utility), ``labs``, ``vendors``,
-``investors``, ``generation_kinds``, initial ``projects`` and initial ``contracts``. Every field
+``investors``, ``generation_kinds``, initial ``projects``, initial ``contracts`` and a timeline
+of dated ``events`` (kinds in ``EVENT_FIELDS``). Every field
 is checked against ``SECTIONS`` below before the model is built; each default in the files
 cites the seed digest or says it is an assumption (as a TOML comment).
 """
@@ -14,7 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from environment.parameters import Parameter
+from environment.parameters import PARAMETERS, Parameter
 from environment.parameters import validate as validate_parameters
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
@@ -127,6 +128,21 @@ SECTIONS: dict[str, list] = {
 }
 
 
+#: Timeline event kinds and the fields each needs besides ``date`` (and an optional ``note``).
+EVENT_FIELDS: dict[str, tuple[str, ...]] = {
+    "set_parameter": ("parameter", "value"),  # a dynamic world parameter takes a new value
+    "efficiency_jump": ("factor",),  # a new architecture: demand needs 1/factor the compute
+    "sentiment_shock": ("size",),  # every investor's sentiment drops by size
+    "moratorium": ("jurisdiction", "until"),  # no permits decided there until the date
+    "incentive": ("jurisdiction", "value"),  # investment incentive share of facility capex
+    "fast_track_permits": ("jurisdiction", "factor"),  # review time times factor ("*" = all)
+    "new_lab": ("agent",),  # an entrant, with the fields of a [[labs]] row
+    "new_vendor": ("agent",),  # with the fields of a [[vendors]] row
+    "new_investor": ("agent",),  # with the fields of an [[investors]] row
+}
+_ENTRANT_SECTION = {"new_lab": "labs", "new_vendor": "vendors", "new_investor": "investors"}
+
+
 def scenario_path(name_or_path: str | Path) -> Path:
     path = Path(name_or_path)
     if path.suffix == ".toml" and path.exists():
@@ -155,7 +171,7 @@ def load_scenario(name_or_path: str | Path) -> dict[str, Any]:
         raw = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as err:
         raise ValueError(f"scenario file {path}: {err}") from None
-    known = {"name", "description", "parameters", *SECTIONS}
+    known = {"name", "description", "parameters", "events", *SECTIONS}
     unknown = set(raw) - known
     if unknown:
         raise ValueError(
@@ -173,7 +189,65 @@ def load_scenario(name_or_path: str | Path) -> dict[str, Any]:
             _validate_row(row, fields, f"scenario {path.name}: {section}[{i}]")
             for i, row in enumerate(raw.get(section, []))
         ]
+    start = spec["parameters"].get("start_date", PARAMETERS["start_date"].default)
+    spec["events"] = [
+        _validate_event(event, start, f"scenario {path.name}: events[{i}]")
+        for i, event in enumerate(raw.get("events", []))
+    ]
     return spec
+
+
+def _validate_event(event: dict[str, Any], start: str, where: str) -> dict[str, Any]:
+    """Check one timeline event; returns it with ``month`` (months after the start) added."""
+    kind = event.get("kind")
+    if kind not in EVENT_FIELDS:
+        raise ValueError(
+            f"{where}: kind {kind!r} is invalid: allowed one of {sorted(EVENT_FIELDS)}"
+        )
+    needed = EVENT_FIELDS[kind]
+    unknown = set(event) - {"date", "kind", "note", *needed}
+    if unknown:
+        raise ValueError(
+            f"{where}: unknown field(s) {sorted(unknown)} for kind {kind!r}; "
+            f"it takes date, {', '.join(needed)}, note"
+        )
+    for name in ("date", *needed):
+        if name not in event:
+            raise ValueError(f"{where}: {kind} event needs field {name!r}")
+    out = dict(event)
+    date = _DATE.validate(event["date"], f"{where} field")
+    out["month"] = month_index(start, date)
+    if out["month"] < 1:
+        raise ValueError(f"{where}: date {date} must fall after the start date {start}")
+    if kind == "set_parameter":
+        param = PARAMETERS.get(event["parameter"])
+        if param is None or not param.dynamic:
+            dynamic = sorted(n for n, p in PARAMETERS.items() if p.dynamic)
+            raise ValueError(
+                f"{where}: parameter {event['parameter']!r} cannot change mid-run; "
+                f"allowed: {', '.join(dynamic)}"
+            )
+        out["value"] = param.validate(event["value"], f"{where} parameter")
+    elif kind in _ENTRANT_SECTION:
+        section = _ENTRANT_SECTION[kind]
+        out["agent"] = _validate_row(event["agent"], SECTIONS[section], f"{where} agent")
+    else:
+        for name, check in _EVENT_CHECKS.items():
+            if name in needed:
+                if kind == "efficiency_jump":  # the same range as the parameter form
+                    check = PARAMETERS["efficiency_shock_factor"]
+                out[name] = check.validate(event[name], f"{where} field")
+    return out
+
+
+_DATE = Parameter("date", "", "", None, None, "", "", pattern=_MONTH)
+_EVENT_CHECKS = {
+    "factor": Parameter("factor", "x", 1.0, 0.0, 100.0, "", ""),
+    "size": Parameter("size", "", 0.0, 0.0, 1.0, "", ""),
+    "value": Parameter("value", "share", 0.0, 0.0, 1.0, "", ""),
+    "jurisdiction": Parameter("jurisdiction", "", "", None, None, "", ""),
+    "until": _DATE,
+}
 
 
 def _validate_row(row: dict[str, Any], fields: list, where: str) -> dict[str, Any]:

@@ -38,7 +38,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = write_outputs(result, args.out)
     print(f"scenario {args.scenario}, seed {args.seed}: {len(result.model) - 1} months\n")
     print(summary(result))
-    print(f"\nwrote {out / 'model.csv'}, {out / 'agents.csv'}, {out / 'contracts.csv'}")
+    written = ", ".join(
+        str(out / f) for f in ("model.csv", "agents.csv", "contracts.csv", "events.csv")
+    )
+    print(f"\nwrote {written}")
     return 0
 
 

@@ -16,6 +16,7 @@ class RunResult:
     model: pd.DataFrame  # one row per step
     agents: pd.DataFrame  # one row per agent per step
     contracts: pd.DataFrame  # every contract ever signed
+    events: pd.DataFrame  # scheduled events and default cascades, dated
 
 
 def run_scenario(
@@ -35,16 +36,18 @@ def collect(model: BuildoutModel) -> RunResult:
     agents_df = model.datacollector.get_agent_vars_dataframe().reset_index()
     agents_df = agents_df.rename(columns={"Step": "step", "AgentID": "agent_id"})
     agents_df.insert(1, "date", agents_df["step"].map(model_df["date"]))
-    return RunResult(model_df.reset_index(), agents_df, model.contracts_table())
+    events = pd.DataFrame(model.events, columns=["step", "date", "kind", "detail"])
+    return RunResult(model_df.reset_index(), agents_df, model.contracts_table(), events)
 
 
 def write_outputs(result: RunResult, out_dir: str | Path) -> Path:
-    """Write model.csv, agents.csv and contracts.csv (all written only once the run is done)."""
+    """Write model.csv, agents.csv, contracts.csv and events.csv (once the run is done)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     result.model.to_csv(out / "model.csv", index=False)
     result.agents.to_csv(out / "agents.csv", index=False)
     result.contracts.to_csv(out / "contracts.csv", index=False)
+    result.events.to_csv(out / "events.csv", index=False)
     return out
 
 

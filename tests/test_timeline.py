@@ -1,0 +1,118 @@
+"""Scenario timelines: dated events are validated, applied in their month and logged."""
+
+import pytest
+
+from environment.model import BuildoutModel
+from environment.scenario import load_scenario, scenario_path
+
+EVENTS = """
+[[events]]
+date = "2027-06"
+kind = "set_parameter"
+parameter = "base_interest_rate"
+value = 0.08
+note = "rate shock"
+
+[[events]]
+date = "2026-07"
+kind = "moratorium"
+jurisdiction = "texas"
+until = "2030-01"
+
+[[events]]
+date = "2028-03"
+kind = "efficiency_jump"
+factor = 4.0
+
+[[events]]
+date = "2029-01"
+kind = "new_lab"
+agent = { name = "newcomer", cash_usd_b = 30.0, demand_gw = 0.5 }
+"""
+
+
+def scenario_with(tmp_path, events: str):
+    path = tmp_path / "timeline.toml"
+    path.write_text(scenario_path("baseline").read_text() + events)
+    return str(path)
+
+
+def test_events_apply_in_their_month_and_are_logged(tmp_path):
+    model = BuildoutModel(scenario=scenario_with(tmp_path, EVENTS), seed=1)
+    texas = model.agent_named("texas", type(model.governments[0]), "test")
+    model.run(17)
+    assert model.p.base_interest_rate == 0.08
+    assert texas.moratorium
+    queue_before = list(texas.permit_queue)
+    model.run(7)  # texas decides nothing during its moratorium
+    assert texas.permits_granted + texas.permits_denied == 0 or all(
+        pr in [q for q, _ in texas.permit_queue] for pr, _ in queue_before
+    )
+    demand_before = model.focal_lab.demand_cu
+    model.run(2)  # 2028-03: the jump divides demand by 4 (after a month's growth)
+    assert model.focal_lab.demand_cu < demand_before / 3
+    model.run()
+    assert "newcomer" in [lab.name for lab in model.labs]
+    assert [e["kind"] for e in model.events] == [
+        "moratorium",
+        "set_parameter",
+        "efficiency_jump",
+        "new_lab",
+    ]
+    assert model.events[1]["date"] == "2027-06" and "rate shock" in model.events[1]["detail"]
+    assert abs(model.ledger.imbalance_usd_b()) < 1e-6  # entrant capital came from outside
+
+
+def test_efficiency_jump_strands_capacity(tmp_path):
+    jump = '\n[[events]]\ndate = "2029-01"\nkind = "efficiency_jump"\nfactor = 10.0\n'
+    stranded = {}
+    for name, scenario in (("shocked", scenario_with(tmp_path, jump)), ("calm", "baseline")):
+        runs = [BuildoutModel(scenario=scenario, seed=s) for s in range(3)]
+        for model in runs:
+            model.run(60)
+        stranded[name] = sum(
+            m.datacollector.get_model_vars_dataframe()["stranded_gw"].iloc[-24:].mean()
+            for m in runs
+        ) / len(runs)
+    assert stranded["shocked"] > stranded["calm"] + 1.0
+
+
+@pytest.mark.parametrize(
+    ("event", "needle"),
+    [
+        (
+            'kind = "set_parameter"\nparameter = "chip_supply_multiplier"\nvalue = 2.0',
+            "'chip_supply_multiplier' cannot change mid-run",
+        ),
+        (
+            'kind = "set_parameter"\nparameter = "base_interest_rate"\nvalue = 0.9',
+            "'base_interest_rate' = 0.9 is invalid: allowed [0, 0.3]",
+        ),
+        ('kind = "volcano"', "kind 'volcano' is invalid"),
+        ('kind = "efficiency_jump"', "needs field 'factor'"),
+        ('kind = "efficiency_jump"\nfactor = 0.5', "'efficiency_shock_factor' = 0.5 is invalid"),
+        ('kind = "sentiment_shock"\nsize = 0.2\ncolour = "red"', "unknown field(s) ['colour']"),
+    ],
+)
+def test_bad_events_are_refused(tmp_path, event, needle):
+    path = scenario_with(tmp_path, f'\n[[events]]\ndate = "2027-01"\n{event}\n')
+    with pytest.raises(ValueError) as err:
+        load_scenario(path)
+    assert needle in str(err.value)
+
+
+def test_event_before_the_start_is_refused(tmp_path):
+    path = scenario_with(
+        tmp_path, '\n[[events]]\ndate = "2026-01"\nkind = "sentiment_shock"\nsize = 0.1\n'
+    )
+    with pytest.raises(ValueError, match="must fall after the start date 2026-01"):
+        load_scenario(path)
+
+
+def test_unknown_jurisdiction_in_an_event_fails_before_the_run(tmp_path):
+    path = scenario_with(
+        tmp_path,
+        '\n[[events]]\ndate = "2026-03"\nkind = "incentive"\njurisdiction = "mars"\nvalue = 0.1\n',
+    )
+    with pytest.raises(ValueError, match="no government named 'mars'"):
+        BuildoutModel(scenario=path, seed=1)
