@@ -15,7 +15,8 @@ class GigawattAgent(mesa.Agent):
         self.name = name
         self.cash_usd_b = float(cash_usd_b)
         self.losses_usd_b = 0.0  # write-offs booked on defaulted counterparties
-        self.in_distress = False
+        self.arrears_usd_b: dict = {}  # payee -> bills it could not pay this month
+        self.distress_until_month = -1  # set when a cascade's write-offs dent its buffer
         self.defaulted = False
         model.ledger.open_account(self)
 
@@ -31,6 +32,23 @@ class GigawattAgent(mesa.Agent):
         return sum(
             c.principal_usd_b for c in self.model.contracts.of(self, Loan) if c.payer is self
         )
+
+    @property
+    def in_distress(self) -> bool:
+        """Defaulted, behind on its bills, or recently hit hard by a counterparty's default."""
+        return (
+            self.defaulted
+            or bool(self.arrears_usd_b)
+            or self.model.month < self.distress_until_month
+        )
+
+    def loss_buffer_usd_b(self) -> float:
+        """Losses it can absorb before it defaults: its net worth (assets less debt)."""
+        return self.balance_sheet_usd_b() - self.debt_usd_b
+
+    def withdraw(self) -> float:
+        """What a defaulted agent stops doing; returns pipeline GW it cancels (labs)."""
+        return 0.0
 
     def balance_sheet_usd_b(self) -> float:
         """Size of the agent's balance sheet (cash plus assets it carries), for pictures."""

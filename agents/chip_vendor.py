@@ -103,7 +103,7 @@ class ChipVendor(GigawattAgent):
             return  # on schedule, or the vendor (not the buyer) fell short
         fee = shortfall_gw * agreement.price_usd_b_per_gw
         agreement.forfeited_gw += shortfall_gw
-        agreement.payer.owe(self, fee, "chip take-or-pay")
+        agreement.payer.owe(self, fee, "chip take-or-pay", agreement)
 
     def finance_customer(self, agreement: ChipSupplyAgreement, paid_usd_b: float) -> None:
         """Vendor financing: invest a share of each delivery back into the buyer as equity."""
@@ -133,6 +133,11 @@ class ChipVendor(GigawattAgent):
         if self.model.month % self.generation_months == 0:
             gain = (1 + p.perf_per_watt_gain_per_year) ** (self.generation_months / 12)
             self.efficiency_index *= gain
+
+    def withdraw(self) -> float:
+        """In default it ships nothing more."""
+        self.production_gw_per_year = 0.0
+        return 0.0
 
     def balance_sheet_usd_b(self) -> float:
         return (

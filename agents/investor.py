@@ -49,6 +49,8 @@ class Investor(GigawattAgent):
         return request.risk_score <= self.risk_appetite * (0.5 + self.sentiment)
 
     def make_offers(self, requests: list[FundingRequest]) -> list[CapitalOffer]:
+        if self.defaulted:
+            return []
         p = self.model.p
         free = max(self.cash_usd_b, 0.0)
         offers = []
@@ -78,6 +80,14 @@ class Investor(GigawattAgent):
                 offers.append(offer)
                 free -= amount
         return offers
+
+    def balance_sheet_usd_b(self) -> float:
+        """Its free capital plus the claims it holds (equity at cost, loans at principal)."""
+        month = self.model.month
+        claims = sum(
+            c.remaining_value_usd_b(month) for c in self.model.contracts.of(self) if c.payee is self
+        )
+        return max(self.cash_usd_b, 0.0) + claims
 
     def receive_inflows(self) -> None:
         self.model.ledger.transfer(

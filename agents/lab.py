@@ -6,8 +6,10 @@ import math
 
 from agents.base import GigawattAgent
 from environment.contracts import (
+    BROKEN,
     CapacityLease,
     ChipSupplyAgreement,
+    Contract,
     Loan,
     PowerPurchaseAgreement,
 )
@@ -70,7 +72,6 @@ class AILab(GigawattAgent):
         self.max_cost_of_capital = max_cost_of_capital
         self.demand_growth_scale = demand_growth_scale  # its demand grows this times the trend
         self.projects: list[DataCenterProject] = []
-        self.arrears_usd_b: dict = {}  # payee -> unpaid amount this month
         self.revenue_month_usd_b = 0.0  # from AI services
         self.lease_income_month_usd_b = 0.0  # due from lessees this month
         self.outflows_month_usd_b = 0.0  # operating outflows last month (burn before capex)
@@ -398,7 +399,7 @@ class AILab(GigawattAgent):
     def receive_chips(self, agreement: ChipSupplyAgreement, gw: float, efficiency: float) -> None:
         """Pay for delivered chips and install them in the oldest campuses that need them."""
         cost = gw * agreement.price_usd_b_per_gw
-        self.owe(agreement.payee, cost, "chip purchase")
+        self.owe(agreement.payee, cost, "chip purchase", agreement)
         self.chips_received_month_gw += gw
         self.record_capex(cost, it=True)
         agreement.delivered_gw += gw
@@ -476,7 +477,7 @@ class AILab(GigawattAgent):
         for pr in self.projects:
             if pr.ppa is not None and pr.ppa.is_running(month):
                 load = pr.capacity_online_gw(month)
-                outflows += self.owe(pr.ppa.payee, pr.ppa.energy_cost_usd_b(load), "power")
+                outflows += self.owe(pr.ppa.payee, pr.ppa.energy_cost_usd_b(load), "power", pr.ppa)
                 pr.utility.bill_fuel(pr.utility.energy_gwh(load, p.utilization))
         for lease in model.contracts.of(self, CapacityLease):
             if lease.payer is self and lease.is_running(month):
@@ -484,12 +485,14 @@ class AILab(GigawattAgent):
                     lease.payee,
                     lease.delivered_gw * lease.price_usd_b_per_gw_year / 12,
                     "capacity lease",
+                    lease,
                 )
         for loan in model.contracts.of(self, Loan):
             if loan.payer is self:
-                outflows += self.owe(loan.payee, loan.monthly_obligation_usd_b(month), "interest")
+                interest = loan.monthly_obligation_usd_b(month)
+                outflows += self.owe(loan.payee, interest, "interest", loan)
                 if month + 1 >= loan.end_month:
-                    self.owe(loan.payee, loan.principal_usd_b, "loan repayment")
+                    self.owe(loan.payee, loan.principal_usd_b, "loan repayment", loan)
                     model.contracts.close(loan, "completed", month)
         self.outflows_month_usd_b = outflows
         self.it_assets_usd_b *= 1.0 - 1.0 / p.it_equipment_life_months
@@ -504,12 +507,15 @@ class AILab(GigawattAgent):
         self.idle_gw = min(idle_cu / self.fleet_efficiency(), own_free_gw) if idle_cu > 0 else 0.0
         self.revenue_month_usd_b = self.served_cu * self.model.revenue_per_cu_year() / 12.0
 
-    def owe(self, payee, amount_usd_b: float, purpose: str) -> float:
+    def owe(
+        self, payee, amount_usd_b: float, purpose: str, contract: Contract | None = None
+    ) -> float:
         """Pay a bill now; what cash does not cover becomes arrears owed to that payee."""
         unpaid = self.model.ledger.pay_what_is_affordable(self, payee, amount_usd_b, purpose)
+        if contract is not None:
+            contract.paid_usd_b += amount_usd_b - unpaid
         if unpaid > 1e-12:
             self.arrears_usd_b[payee] = self.arrears_usd_b.get(payee, 0.0) + unpaid
-            self.in_distress = True
         return amount_usd_b
 
     def settle_arrears(self) -> None:
@@ -520,13 +526,23 @@ class AILab(GigawattAgent):
                 self.arrears_usd_b[payee] = unpaid
             else:
                 del self.arrears_usd_b[payee]
-        self.in_distress = bool(self.arrears_usd_b)
 
     def cancel(self, project: DataCenterProject, reason: str) -> None:
         project.status = CANCELLED
         if project.ppa is not None and project.ppa.status == "active":
             self.model.contracts.close(project.ppa, "broken", self.model.month)
             project.utility.release(project.ppa)
+
+    def withdraw(self) -> float:
+        """In default: campuses not yet online are cancelled and their power released."""
+        cancelled = 0.0
+        for pr in self.projects:
+            if pr.status == PIPELINE:
+                cancelled += pr.pipeline_gw(self.model.month)
+                pr.status = CANCELLED
+            if pr.ppa is not None and pr.ppa.status == BROKEN:
+                pr.utility.release(pr.ppa)
+        return cancelled
 
     def new_month(self) -> None:
         self.capex_month_usd_b = 0.0

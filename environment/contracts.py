@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from mesa import Agent
 
 HOURS_PER_MONTH = 730.0
+#: Months of minimum charges a utility loses when a data-centre customer defaults (assumption:
+#: about the exit-fee period of large-load tariffs).
+PPA_EXPOSURE_MONTHS = 12
 
 ACTIVE, COMPLETED, BROKEN = "active", "completed", "broken"
 
@@ -31,6 +34,7 @@ class Contract:
     start_month: int
     end_month: int
     status: str = field(default=ACTIVE, init=False)
+    paid_usd_b: float = field(default=0.0, init=False)  # paid under it so far
     ended_month: int | None = field(default=None, init=False)
     id: int = field(default=-1, init=False)
 
@@ -122,6 +126,12 @@ class PowerPurchaseAgreement(Contract):
 
     def monthly_obligation_usd_b(self, month: int) -> float:
         return self.energy_cost_usd_b(0.0) if month >= self.start_month else 0.0
+
+    def remaining_value_usd_b(self, month: int) -> float:
+        """A utility resells power a buyer walks away from: its exposure is the minimum
+        charges for a notice period, not the whole contract (assumption)."""
+        months_left = max(0, self.end_month - max(month, self.start_month))
+        return self.energy_cost_usd_b(0.0) * min(months_left, PPA_EXPOSURE_MONTHS)
 
 
 @dataclass(eq=False)

@@ -14,15 +14,16 @@ from collections import deque
 from types import SimpleNamespace
 
 import mesa
+import networkx as nx
 
 from agents.chip_vendor import ChipVendor
 from agents.government import Government
 from agents.investor import Investor
 from agents.lab import AILab
 from agents.utility import GenerationKind, Utility
+from environment.contagion import Cascade, propagate
 from environment.contracts import (
     ACTIVE,
-    BROKEN,
     CapacityLease,
     ChipSupplyAgreement,
     ContractBook,
@@ -35,10 +36,17 @@ from environment.markets import capital
 from environment.markets.chips import deliverable_within_gw, negotiate_chip_supply, rank_vendors
 from environment.markets.leasing import negotiate_lease
 from environment.markets.power import PPA_TERM_MONTHS, negotiate_ppa
+from environment.network import (
+    circular_financing,
+    contract_network,
+    degree_centrality,
+    exposures,
+    hhi,
+    largest_exposure_share,
+)
 from environment.parameters import defaults, validate
 from environment.projects import (
     APPROVED,
-    CANCELLED,
     GATES,
     ONLINE,
     OPEN_ENDED_MONTHS,
@@ -46,6 +54,10 @@ from environment.projects import (
     DataCenterProject,
 )
 from environment.scenario import load_scenario, month_index, month_label
+
+#: A creditor whose write-offs exceed this share of its buffer is in distress for a year
+#: (assumption).
+DISTRESS_LOSS_SHARE = 0.5
 
 MODEL_COLUMNS = (
     "date",
@@ -66,6 +78,13 @@ MODEL_COLUMNS = (
     "defaults_cumulative",
     "stranded_gw",
     *(f"bottleneck_{gate}_gw" for gate in GATES),
+    "circular_financing_usd_b",
+    "largest_exposure_share",
+    "capacity_hhi",
+    "chip_supply_hhi",
+    "focal_centrality",
+    "cascade_losses_cumulative_usd_b",
+    "agents_in_distress",
 )
 AGENT_COLUMNS = (
     "name",
@@ -107,6 +126,8 @@ class BuildoutModel(mesa.Model):
         self.contracts = ContractBook()
         self.projects: list[DataCenterProject] = []
         self.defaults_cumulative = 0
+        self.cascades: list[Cascade] = []
+        self.cascade_losses_cumulative_usd_b = 0.0
         self.investor_sentiment = self.p.sentiment_initial
         self.chip_price_usd_b_per_gw = 0.0
         self.running = True
@@ -597,27 +618,51 @@ class BuildoutModel(mesa.Model):
             if lab.arrears_usd_b:
                 self.default(lab)
 
-    def default(self, agent: AILab) -> None:
-        """Break every contract of a defaulted agent; counterparties write off what it owed."""
-        agent.defaulted = agent.in_distress = True
-        self.defaults_cumulative += 1
-        for contract in self.contracts.of(agent):
-            if contract.payer is agent and not isinstance(contract.payee, str):
-                loss = contract.remaining_value_usd_b(self.month)
-                loss += agent.arrears_usd_b.pop(contract.payee, 0.0)
-                contract.payee.book_loss(loss)
-            if isinstance(contract, PowerPurchaseAgreement):
-                contract.payee.release(contract)
-            self.contracts.close(contract, BROKEN, self.month)
-        for payee, unpaid in agent.arrears_usd_b.items():
-            if not isinstance(payee, str):
-                payee.book_loss(unpaid)
-        agent.arrears_usd_b = {}
-        for pr in agent.projects:
-            if pr.status == PIPELINE:
-                pr.status = CANCELLED
+    def default(self, trigger) -> Cascade:
+        """``trigger`` cannot pay: the default cascades through the contract network.
+
+        Defaulted agents withdraw (labs cancel their pipeline), creditors book write-offs,
+        survivors whose write-offs exceed half their buffer are in distress for a year, and
+        every investor's sentiment drops, more the more it lost.
+        """
+        cascade, fallen = propagate(
+            trigger,
+            self.contracts,
+            self.month,
+            buffer_of=lambda a: a.loss_buffer_usd_b(),
+            arrears_of=lambda a: a.arrears_usd_b,
+        )
+        for agent in fallen:
+            agent.defaulted = True
+            agent.arrears_usd_b = {}
+            cascade.capacity_cancelled_gw += agent.withdraw()
+        self.defaults_cumulative += len(fallen)
+        for name, loss in cascade.losses_usd_b.items():
+            creditor = self._by_name[name]
+            creditor.book_loss(loss)
+            buffer = cascade.buffers_usd_b.get(name, 0.0)
+            if not creditor.defaulted and loss > DISTRESS_LOSS_SHARE * max(buffer, 0.0):
+                creditor.distress_until_month = self.month + 12
         for investor in self.investors:
-            investor.shock(self.p.default_sentiment_shock)
+            lost = cascade.losses_usd_b.get(investor.name, 0.0)
+            hit = min(1.0, lost / max(cascade.buffers_usd_b.get(investor.name, 0.0), 1e-9))
+            investor.shock(self.p.default_sentiment_shock * (0.5 + 0.5 * hit))
+        self.cascade_losses_cumulative_usd_b += cascade.total_loss_usd_b
+        self.cascades.append(cascade)
+        self.log_event(
+            "cascade",
+            f"{trigger.name} defaulted: {len(cascade.rounds)} round(s), "
+            f"{len(cascade.defaulted)} default(s), {len(cascade.agents_hit)} agent(s) hit, "
+            f"${cascade.total_loss_usd_b:.1f}bn written off, "
+            f"{cascade.capacity_cancelled_gw:.1f} GW cancelled",
+            trigger=trigger.name,
+            rounds=len(cascade.rounds),
+            defaulted=";".join(cascade.defaulted),
+            agents_hit=";".join(cascade.agents_hit),
+            losses_usd_b=cascade.total_loss_usd_b,
+            capacity_cancelled_gw=cascade.capacity_cancelled_gw,
+        )
+        return cascade
 
     def _update_sentiment(self) -> None:
         labs = [lab for lab in self.labs if not lab.defaulted]
@@ -769,6 +814,25 @@ class BuildoutModel(mesa.Model):
                     waiting[pr.waiting_on] += pr.pipeline_gw(month)
         for gate, gw in waiting.items():
             setattr(self, f"bottleneck_{gate}_gw", gw)
+        self._record_network()
+
+    def _record_network(self) -> None:
+        """Systemic-risk figures of the contract network (see ``environment/network.py``)."""
+        contracts = self.contracts.contracts
+        self.circular_financing_usd_b = sum(c.amount_usd_b for c in circular_financing(contracts))
+        self.largest_exposure_share = largest_exposure_share(contracts, self.month)
+        self.capacity_hhi = hhi(lab.capacity_online_gw for lab in self.labs if not lab.defaulted)
+        self.chip_supply_hhi = hhi(v.production_gw_per_year for v in self.vendors)
+        self.focal_centrality = degree_centrality(contracts, self.focal_lab.name)
+        self.agents_in_distress = sum(1 for a in self.agents if a.in_distress and not a.defaulted)
+
+    def contract_network(self) -> nx.MultiDiGraph:
+        """Every contract, stake and loan as an edge payer → payee, as of this month."""
+        return contract_network(self.contracts.contracts, self.agents, self.month)
+
+    def exposures(self):
+        """Per agent and counterparty: owed and owing, due now and over the contracts' lives."""
+        return exposures(self.contracts.contracts, self.month)
 
     # --- outputs ----------------------------------------------------------------------------
     def contracts_table(self):

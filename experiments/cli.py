@@ -8,6 +8,7 @@ import sys
 from environment.parameters import PARAMETERS
 from environment.scenario import describe_scenarios
 from experiments.run import run_scenario, summary, write_outputs
+from viz.serve import add_viz_parser
 
 
 def _parse_override(text: str) -> tuple[str, object]:
@@ -38,9 +39,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = write_outputs(result, args.out)
     print(f"scenario {args.scenario}, seed {args.seed}: {len(result.model) - 1} months\n")
     print(summary(result))
-    written = ", ".join(
-        str(out / f) for f in ("model.csv", "agents.csv", "contracts.csv", "events.csv")
+    files = (
+        "model.csv",
+        "agents.csv",
+        "contracts.csv",
+        "events.csv",
+        "network.graphml",
+        "network.png",
     )
+    written = ", ".join(str(out / f) for f in files)
     print(f"\nwrote {written}")
     return 0
 
@@ -77,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("scenarios", help="list the scenarios").set_defaults(func=cmd_scenarios)
     sub.add_parser("params", help="list the parameters with ranges").set_defaults(func=cmd_params)
+    add_viz_parser(sub)
     return parser
 
 

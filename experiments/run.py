@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import networkx as nx
 import pandas as pd
 
 from environment.model import BuildoutModel
@@ -17,6 +18,7 @@ class RunResult:
     agents: pd.DataFrame  # one row per agent per step
     contracts: pd.DataFrame  # every contract ever signed
     events: pd.DataFrame  # scheduled events and default cascades, dated
+    model_object: BuildoutModel | None = None  # the finished model (for the network files)
 
 
 def run_scenario(
@@ -36,18 +38,26 @@ def collect(model: BuildoutModel) -> RunResult:
     agents_df = model.datacollector.get_agent_vars_dataframe().reset_index()
     agents_df = agents_df.rename(columns={"Step": "step", "AgentID": "agent_id"})
     agents_df.insert(1, "date", agents_df["step"].map(model_df["date"]))
-    events = pd.DataFrame(model.events, columns=["step", "date", "kind", "detail"])
-    return RunResult(model_df.reset_index(), agents_df, model.contracts_table(), events)
+    events = pd.DataFrame(model.events)
+    if events.empty:
+        events = pd.DataFrame(columns=["step", "date", "kind", "detail"])
+    return RunResult(model_df.reset_index(), agents_df, model.contracts_table(), events, model)
 
 
 def write_outputs(result: RunResult, out_dir: str | Path) -> Path:
-    """Write model.csv, agents.csv, contracts.csv and events.csv (once the run is done)."""
+    """Write model.csv, agents.csv, contracts.csv, events.csv and the contract network at the
+    end (network.graphml and network.png), all once the run is done."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     result.model.to_csv(out / "model.csv", index=False)
     result.agents.to_csv(out / "agents.csv", index=False)
     result.contracts.to_csv(out / "contracts.csv", index=False)
     result.events.to_csv(out / "events.csv", index=False)
+    if result.model_object is not None:
+        from viz.network import save_network_png
+
+        nx.write_graphml(result.model_object.contract_network(), out / "network.graphml")
+        save_network_png(result.model_object, out / "network.png")
     return out
 
 

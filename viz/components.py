@@ -15,22 +15,11 @@ from collections.abc import Iterable
 from typing import Any
 
 import altair as alt
-import networkx as nx
 import pandas as pd
 import solara
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from mesa.visualization.utils import update_counter
 
-#: Agent kinds in the order the network rings and the table list them, with their colours.
-KIND_COLOURS: dict[str, str] = {
-    "lab": "#1f77b4",
-    "vendor": "#ff7f0e",
-    "utility": "#2ca02c",
-    "investor": "#9467bd",
-    "government": "#7f7f7f",
-}
-OTHER_COLOUR = "#bcbd22"
+from viz.network import KIND_COLOURS, OTHER_COLOUR, agents_in_order, model_month, network_figure
 
 #: Pipeline gates in the order a project passes them (bottom of the stack first).
 GATES: dict[str, str] = {
@@ -77,22 +66,42 @@ def _x(df: pd.DataFrame) -> alt.X:
     return alt.X("when:Q", title="month")
 
 
-def _long(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+def _wide(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """One row per month with the chart's series under their labels (the browser folds it)."""
     present = {c: label for c, label in columns.items() if c in df.columns}
-    long = df[["when", *present]].melt("when", var_name="series", value_name="value")
-    long["series"] = long["series"].map(present)
-    return long
+    wide = df[["when", *present]].rename(columns=present)
+    if pd.api.types.is_datetime64_any_dtype(wide["when"]):
+        wide["when"] = wide["when"].dt.strftime("%Y-%m-%d")
+    return wide
+
+
+def _inline_csv(wide: pd.DataFrame) -> alt.InlineData:
+    """The chart's table as one CSV string.
+
+    Solara's renderer walks every value of a chart's spec several times per step; a table of
+    row dicts made that walk most of a redraw, one string costs nothing to walk.
+    """
+    parse = {c: "number" for c in wide.columns if c != "when"}
+    parse["when"] = "number" if pd.api.types.is_numeric_dtype(wide["when"]) else "date"
+    return alt.InlineData(values=wide.to_csv(index=False, float_format="%.6g"),
+                          format=alt.DataFormat(type="csv", parse=parse))
+
+
+def _present(df: pd.DataFrame, columns: dict[str, str]) -> list[str]:
+    return [label for c, label in columns.items() if c in df.columns]
 
 
 def _tooltip() -> list:
-    return [alt.Tooltip("when", title="date"), "series:N", alt.Tooltip("value:Q", format=".3g")]
+    return [alt.Tooltip("when:T", title="date", format="%Y-%m"), "series:N",
+            alt.Tooltip("value:Q", format=".3g")]
 
 
 def _lines(
     df: pd.DataFrame, columns: dict[str, str], y_title: str, dash: bool = False
 ) -> alt.Chart:
+    """Lines for ``columns`` (raw name -> label), drawing from the enclosing chart's data."""
     # Points while there are too few months for a line to show.
-    chart = alt.Chart(_long(df, columns)).mark_line(
+    chart = alt.Chart().transform_fold(_present(df, columns), as_=["series", "value"]).mark_line(
         strokeDash=[5, 3] if dash else [1, 0], point=len(df) < 3
     )
     return chart.encode(
@@ -110,46 +119,51 @@ def _panel(
     left_title: str,
     right: dict[str, str] | None = None,
     right_title: str = "",
-) -> alt.TopLevelMixin:
+) -> alt.LayerChart:
     """Lines on a left axis and, where units differ, dashed lines on an independent right axis."""
-    chart: alt.TopLevelMixin = _lines(df, left, left_title)
+    layers = [_lines(df, left, left_title)]
     if right:
-        right_chart = _lines(df, right, right_title, dash=True).encode(
+        layers.append(_lines(df, right, right_title, dash=True).encode(
             y=alt.Y("value:Q", title=right_title, axis=alt.Axis(orient="right"))
-        )
-        chart = alt.layer(chart, right_chart).resolve_scale(y="independent")
+        ))
+    chart = alt.layer(*layers, data=_inline_csv(_wide(df, {**left, **(right or {})})))
+    if right:
+        chart = chart.resolve_scale(y="independent")
     return chart.properties(title=title, width=CHART_WIDTH, height=CHART_HEIGHT)
 
 
-def capacity_chart(model: Any) -> alt.TopLevelMixin:
+ONLINE = {"capacity_online_gw": "online (all labs)",
+          "focal_capacity_online_gw": "online (focal lab)"}
+
+
+def capacity_chart(model: Any) -> alt.LayerChart:
     """Capacity online over the pipeline stacked by the gate each project waits at."""
     df = model_frame(model)
+    gates = _present(df, GATES)
     stacked = (
-        alt.Chart(_long(df, GATES))
+        alt.Chart()
+        .transform_fold(gates, as_=["series", "value"])
+        .transform_calculate(
+            gate_order=" + ".join(f"(datum.series == '{label}') * {i}"
+                                  for i, label in enumerate(gates))
+        )
         .mark_area(opacity=0.75)
         .encode(
             x=_x(df),
             y=alt.Y("value:Q", stack="zero", title="GW"),
-            color=alt.Color("series:N", title=None, sort=list(GATES.values()),
+            color=alt.Color("series:N", title=None,
                             legend=alt.Legend(orient="bottom", columns=3)),
             order=alt.Order("gate_order:Q"),
             tooltip=_tooltip(),
         )
-        .transform_calculate(
-            gate_order=" + ".join(
-                f"(datum.series == '{label}') * {i}" for i, label in enumerate(GATES.values())
-            )
-        )
     )
-    online = _lines(df, {"capacity_online_gw": "online (all labs)",
-                         "focal_capacity_online_gw": "online (focal lab)"}, "GW")
-    online = online.mark_line(strokeWidth=2.5, point=len(df) < 3)
-    return alt.layer(stacked, online).properties(
+    online = _lines(df, ONLINE, "GW").mark_line(strokeWidth=2.5, point=len(df) < 3)
+    return alt.layer(stacked, online, data=_inline_csv(_wide(df, {**GATES, **ONLINE}))).properties(
         title="Capacity online and pipeline by gate", width=CHART_WIDTH, height=CHART_HEIGHT
     )
 
 
-def finance_chart(model: Any) -> alt.TopLevelMixin:
+def finance_chart(model: Any) -> alt.LayerChart:
     return _panel(
         model_frame(model),
         "Focal lab: cash, debt, funding gap",
@@ -158,18 +172,18 @@ def finance_chart(model: Any) -> alt.TopLevelMixin:
     )
 
 
-def prices_chart(model: Any) -> alt.TopLevelMixin:
+def prices_chart(model: Any) -> alt.LayerChart:
     return _panel(
         model_frame(model),
         "Chip and power prices",
-        {"chip_price_usd_b_per_gw": "chips (USD bn/GW)"},
+        {"chip_price_usd_b_per_gw": "chips USD bn/GW"},
         "USD bn per GW",
-        {"power_price_usd_mwh": "power (USD/MWh, dashed)"},
+        {"power_price_usd_mwh": "power USD/MWh (dashed)"},
         "USD/MWh",
     )
 
 
-def grid_sentiment_chart(model: Any) -> alt.TopLevelMixin:
+def grid_sentiment_chart(model: Any) -> alt.LayerChart:
     return _panel(
         model_frame(model),
         "Grid reserve margin and investor sentiment",
@@ -180,7 +194,7 @@ def grid_sentiment_chart(model: Any) -> alt.TopLevelMixin:
     )
 
 
-def risk_chart(model: Any) -> alt.TopLevelMixin:
+def risk_chart(model: Any) -> alt.LayerChart:
     return _panel(
         model_frame(model),
         "Risk counters",
@@ -201,148 +215,13 @@ CHARTS = {
 }
 
 # --------------------------------------------------------------------------------------------
-# contract network
-
-
-def _month(model: Any) -> int:
-    return int(getattr(model, "month", getattr(model, "steps", 0)))
-
-
-def _balance_sheet(agent: Any) -> float:
-    size = getattr(agent, "balance_sheet_usd_b", None)
-    value = size() if callable(size) else getattr(agent, "cash_usd_b", 0.0)
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return 0.0
-    return value if math.isfinite(value) else 0.0
-
-
-def _kind_rank(kind: str) -> int:
-    kinds = list(KIND_COLOURS)
-    return kinds.index(kind) if kind in kinds else len(kinds)
-
-
-def _agents(model: Any) -> list[Any]:
-    """Agents in a stable order (by kind, then creation) so the layout does not jump."""
-    return sorted(model.agents, key=lambda a: (_kind_rank(getattr(a, "kind", "")), a.unique_id))
-
-
-def contract_graph(model: Any) -> nx.DiGraph:
-    """Who owes whom: one node per agent, one edge per payer -> payee pair with contracts.
-
-    Nodes carry ``kind``, ``name``, ``size`` (balance sheet, USD bn), ``defaulted`` and
-    ``distress``. Edges carry ``value`` (remaining USD bn across the pair's active contracts),
-    ``count``, ``kinds`` and ``broken`` (True if the pair has broken contracts and no live one,
-    so a deal's collapse stays visible). Live = active and not past its end month. Built from
-    the model's contract book, the single source of truth for who owes whom.
-    """
-    month = _month(model)
-    g = nx.DiGraph()
-    for agent in _agents(model):
-        g.add_node(
-            agent.unique_id,
-            kind=getattr(agent, "kind", "?"),
-            name=str(getattr(agent, "name", agent.unique_id)),
-            size=_balance_sheet(agent),
-            defaulted=bool(getattr(agent, "defaulted", False)),
-            distress=bool(getattr(agent, "in_distress", False)),
-        )
-    contracts: Iterable[Any] = getattr(getattr(model, "contracts", None), "contracts", ())
-    for c in contracts:
-        live = c.status == "active" and c.end_month > month  # past its end = expired
-        if not live and c.status != "broken":
-            continue
-        u, v = c.payer.unique_id, c.payee.unique_id
-        if u not in g or v not in g:  # a party removed from the model
-            continue
-        data = g.get_edge_data(u, v)
-        if data is None:
-            g.add_edge(u, v, value=0.0, count=0, kinds=set(), broken=True, broken_count=0)
-            data = g.edges[u, v]
-        if live:
-            data["value"] += max(0.0, float(c.remaining_value_usd_b(month)))
-            data["count"] += 1
-            data["kinds"].add(str(getattr(c, "kind", "contract")))
-            data["broken"] = False
-        else:
-            data["broken_count"] += 1
-    return g
-
-
-def _layout(g: nx.DiGraph) -> dict[Any, tuple[float, float]]:
-    """Labs on the inner ring, everyone else on the outer ring grouped by kind: stable per step."""
-    labs = [n for n, d in g.nodes(data=True) if d["kind"] == "lab"]
-    others = [n for n, d in g.nodes(data=True) if d["kind"] != "lab"]
-    shells = [s for s in (labs, others) if s]
-    if len(g) <= 1 or len(shells) < 2:
-        return nx.circular_layout(g) if len(g) else {}
-    return nx.shell_layout(g, nlist=shells, rotate=0.3)
-
-
-def network_figure(model: Any, graph: nx.DiGraph | None = None) -> Figure:
-    """The contract network: colour = agent kind, area = balance sheet, edge width = exposure.
-
-    Broken deals are red dashed edges; a defaulted agent is drawn as a black-rimmed cross and an
-    agent in distress gets an orange rim.
-    """
-    g = contract_graph(model) if graph is None else graph
-    fig = Figure(figsize=(5.2, 3.9), dpi=90, layout="constrained")
-    ax = fig.subplots()
-    ax.set_axis_off()
-    month = _month(model)
-    active = sum(1 for _, _, d in g.edges(data=True) if not d["broken"])
-    broken = sum(1 for _, _, d in g.edges(data=True) if d["broken"])
-    ax.set_title(f"Contract network, month {month}: {active} live links, {broken} broken",
-                 fontsize=9)
-    if not len(g):
-        ax.text(0.5, 0.5, "no agents", ha="center", va="center", transform=ax.transAxes)
-        return fig
-    pos = _layout(g)
-    big = max((max(d["size"], 0.0) for _, d in g.nodes(data=True)), default=0.0) or 1.0
-    top = max((d["value"] for _, _, d in g.edges(data=True)), default=0.0) or 1.0
-
-    live = [(u, v) for u, v, d in g.edges(data=True) if not d["broken"]]
-    dead = [(u, v) for u, v, d in g.edges(data=True) if d["broken"]]
-    widths = [0.5 + 3.5 * math.sqrt(g.edges[e]["value"] / top) for e in live]
-    nx.draw_networkx_edges(g, pos, edgelist=live, width=widths, edge_color="#555555", alpha=0.45,
-                           arrows=True, arrowsize=7, connectionstyle="arc3,rad=0.08", ax=ax)
-    nx.draw_networkx_edges(g, pos, edgelist=dead, width=1.2, edge_color="#d62728", style="dashed",
-                           alpha=0.8, arrows=False, ax=ax)
-
-    for marker, select in (("o", lambda d: not d["defaulted"]), ("X", lambda d: d["defaulted"])):
-        nodes = [n for n, d in g.nodes(data=True) if select(d)]
-        if not nodes:
-            continue
-        data = [g.nodes[n] for n in nodes]
-        nx.draw_networkx_nodes(
-            g, pos, nodelist=nodes, ax=ax, node_shape=marker,
-            node_size=[40 + 900 * math.sqrt(max(d["size"], 0.0) / big) for d in data],
-            node_color=[KIND_COLOURS.get(d["kind"], OTHER_COLOUR) for d in data],
-            edgecolors=["black" if d["defaulted"] else "#ff7f0e" if d["distress"] else "white"
-                        for d in data],
-            linewidths=[2.0 if d["defaulted"] or d["distress"] else 0.8 for d in data],
-        )
-    labels = {n: d["name"] for n, d in g.nodes(data=True) if d["kind"] == "lab" or len(g) <= 25}
-    nx.draw_networkx_labels(g, pos, labels=labels, font_size=6, ax=ax)
-
-    kinds = sorted({d["kind"] for _, d in g.nodes(data=True)}, key=_kind_rank)
-    handles = [Line2D([], [], marker="o", ls="", color=KIND_COLOURS.get(k, OTHER_COLOUR), label=k)
-               for k in kinds]
-    handles.append(Line2D([], [], color="#d62728", ls="--", label="broken"))
-    ax.legend(handles=handles, fontsize=6, loc="lower left", frameon=False,
-              bbox_to_anchor=(-0.02, -0.04))
-    return fig
-
-
-# --------------------------------------------------------------------------------------------
-# agent table
+# agent table (the contract network's builders live in viz/network.py)
 
 
 def agent_table(model: Any) -> pd.DataFrame:
     """One row per agent: kind, name, cash, capacity online (labs), distress flag."""
     rows = []
-    for a in _agents(model):
+    for a in agents_in_order(model):
         kind = getattr(a, "kind", "?")
         capacity = getattr(a, "capacity_online_gw", None) if kind == "lab" else None
         state = ("defaulted" if getattr(a, "defaulted", False)
@@ -404,11 +283,20 @@ def run_summary(model: Any, names: Iterable[str] | None = None) -> str:
 # Solara components (SolaraViz re-renders them after every step through ``update_counter``)
 
 
+def vega_element(chart: alt.TopLevelMixin):
+    """What ``solara.FigureAltair`` makes, minus its JSON-schema validation on every redraw.
+
+    The unit tests validate every chart's spec once; the page only serialises it.
+    """
+    return solara.widgets.VegaLite.element(spec=chart.to_dict(validate=False),
+                                           listen_to_click=False, listen_to_hover=False)
+
+
 def _chart_component(builder, name: str):
     @solara.component
     def Chart(model: Any):
         update_counter.get()
-        return solara.FigureAltair(builder(model))
+        return vega_element(builder(model))
 
     Chart.__name__ = name
     return Chart
@@ -436,7 +324,7 @@ def AgentTable(model: Any):
         # Not solara.Markdown: it pulls KaTeX from the internet.
         solara.HTML(tag="div", unsafe_innerHTML="<b>Run</b>: " + html.escape(run_summary(model)),
                     classes=["gigawatt-run"], style="font-size:12px")
-        solara.HTML(tag="div", unsafe_innerHTML=f"<b>Agents</b> (month {_month(model)}, "
+        solara.HTML(tag="div", unsafe_innerHTML=f"<b>Agents</b> (month {model_month(model)}, "
                     f"{len(df)} agents)")
         solara.HTML(tag="div", unsafe_innerHTML=agent_table_html(df),
                     style="max-height:330px;overflow-y:auto;width:100%")

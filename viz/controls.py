@@ -13,17 +13,19 @@ from typing import Any
 from environment.model import BuildoutModel
 from environment.parameters import PARAMETERS
 
-#: Parameters with a slider, in sidebar order.
-SLIDERS: tuple[str, ...] = (
-    "ambition",
-    "capex_per_gw_usd_b",
-    "chip_supply_growth_per_year",
-    "interconnection_delay_multiplier",
-    "permit_approval_probability",
-    "investor_risk_appetite_multiplier",
-    "efficiency_shock_month",
-    "efficiency_shock_factor",
-)
+#: Parameters with a slider, in sidebar order, with the short label the narrow sidebar shows
+#: (the unit is appended from the table).
+SLIDER_LABELS: dict[str, str] = {
+    "ambition": "ambition",
+    "capex_per_gw_usd_b": "capex",
+    "chip_supply_growth_per_year": "chip supply growth",
+    "interconnection_delay_multiplier": "interconnection delay",
+    "permit_approval_probability": "permit approval",
+    "investor_risk_appetite_multiplier": "investor risk appetite",
+    "efficiency_shock_month": "shock month",
+    "efficiency_shock_factor": "shock factor",
+}
+SLIDERS: tuple[str, ...] = tuple(SLIDER_LABELS)
 
 #: Choices of the efficiency-shock input.
 SHOCK_SCENARIO, SHOCK_ON, SHOCK_OFF = "as scenario", "on (month, factor below)", "off"
@@ -68,7 +70,8 @@ def slider_spec(name: str) -> dict[str, Any]:
     if name == "efficiency_shock_month":
         low = max(low, 1.0)
         high = min(high, float(PARAMETERS["horizon_months"].default))
-    label = f"{name} [{p.unit}]" if p.unit else name
+    short = SLIDER_LABELS.get(name, name.replace("_", " "))
+    label = f"{short} ({p.unit})" if p.unit else short
     if p.kind is int:
         value = int(min(max(p.default, low), high)) if p.default else int(low + (high - low) / 4)
         return {"type": "SliderInt", "value": value, "label": label,

@@ -1,0 +1,179 @@
+"""The contract network: who is exposed to whom, where money goes round in circles, how
+concentrated the build-out is.
+
+Every contract, equity stake and loan is an edge from its payer (who owes) to its payee (who is
+owed). Money-flow questions use a second view: financing legs run from the financier to the
+company (equity bought, loan principal lent), commercial legs from the buyer to the seller
+(chips, power, leases actually paid). A cycle that contains both — a vendor invests in a lab that
+spends it on the vendor's chips — is circular financing; the money that can have gone round is
+the smallest leg of the cycle.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import networkx as nx
+
+from environment.contracts import ACTIVE, Contract, EquityStake, Loan
+
+FINANCING_KINDS = (EquityStake, Loan)
+
+
+def contract_network(
+    contracts: Iterable[Contract], agents: Iterable, month: int
+) -> nx.MultiDiGraph:
+    """Agents as nodes, every contract as an edge payer → payee, attributes as of ``month``."""
+    graph = nx.MultiDiGraph()
+    for agent in agents:
+        graph.add_node(
+            agent.name,
+            kind=agent.kind,
+            cash_usd_b=float(agent.cash_usd_b),
+            balance_sheet_usd_b=float(agent.balance_sheet_usd_b()),
+            defaulted=bool(agent.defaulted),
+        )
+    for c in contracts:
+        graph.add_edge(
+            c.payer.name,
+            c.payee.name,
+            key=c.id,
+            kind=c.kind,
+            status=c.status,
+            notional_usd_b=float(notional_usd_b(c)),
+            monthly_obligation_usd_b=float(c.monthly_obligation_usd_b(month))
+            if c.status == ACTIVE
+            else 0.0,
+            remaining_usd_b=float(c.remaining_value_usd_b(month)) if c.status == ACTIVE else 0.0,
+            paid_usd_b=float(c.paid_usd_b),
+            start=int(c.start_month),
+            end=int(c.end_month),
+        )
+    return graph
+
+
+def notional_usd_b(contract: Contract) -> float:
+    """Face value: the money the contract commits over its whole life."""
+    if isinstance(contract, FINANCING_KINDS):
+        return contract.size
+    months = max(0, contract.end_month - contract.start_month)
+    if hasattr(contract, "volume_gw"):
+        return contract.volume_gw * contract.price_usd_b_per_gw
+    return contract.monthly_obligation_usd_b(contract.start_month) * months
+
+
+def money_flows(contracts: Iterable[Contract]) -> dict[tuple[str, str], dict[str, float]]:
+    """Money that has moved between each ordered pair, split into financing and commercial."""
+    flows: dict[tuple[str, str], dict[str, float]] = defaultdict(
+        lambda: {"financing": 0.0, "commercial": 0.0}
+    )
+    for c in contracts:
+        if isinstance(c, FINANCING_KINDS):
+            flows[(c.payee.name, c.payer.name)]["financing"] += c.size
+        elif c.paid_usd_b > 0:
+            flows[(c.payer.name, c.payee.name)]["commercial"] += c.paid_usd_b
+    return flows
+
+
+@dataclass(frozen=True)
+class Cycle:
+    agents: tuple[str, ...]  # in the order money flows, back to the first
+    amount_usd_b: float  # the smallest leg: what can have gone all the way round
+
+
+def circular_financing(contracts: Iterable[Contract], max_length: int = 4) -> list[Cycle]:
+    """Cycles of money flow with at least one financing and one commercial leg."""
+    flows = money_flows(contracts)
+    graph = nx.DiGraph()
+    for (src, dst), legs in flows.items():
+        total = legs["financing"] + legs["commercial"]
+        if total > 0:
+            graph.add_edge(
+                src,
+                dst,
+                amount=total,
+                financing=legs["financing"] > 0,
+                commercial=legs["commercial"] > 0,
+            )
+    found = []
+    for nodes in nx.simple_cycles(graph, length_bound=max_length):
+        edges = list(zip(nodes, nodes[1:] + nodes[:1], strict=True))
+        legs = [graph.edges[e] for e in edges]
+        if any(leg["financing"] for leg in legs) and any(leg["commercial"] for leg in legs):
+            found.append((min(leg["amount"] for leg in legs), tuple(nodes), edges))
+    # Cycles share legs: take them largest first and let each use only what the legs it runs
+    # through have left, so no dollar is counted as going round twice.
+    left = {e: graph.edges[e]["amount"] for e in graph.edges}
+    cycles = []
+    for _, nodes, edges in sorted(found, key=lambda f: (-f[0], f[1])):
+        amount = min(left[e] for e in edges)
+        if amount > 0:
+            for e in edges:
+                left[e] -= amount
+            cycles.append(Cycle(nodes, amount))
+    return cycles
+
+
+def exposures(contracts: Iterable[Contract], month: int):
+    """Per agent and counterparty: what it is owed and owes, due this month and over the rest
+    of the contracts' lives (active contracts only)."""
+    import pandas as pd
+
+    rows: dict[tuple[str, str], dict[str, float]] = defaultdict(
+        lambda: dict.fromkeys(
+            ("owed_now_usd_b", "owed_remaining_usd_b", "owes_now_usd_b", "owes_remaining_usd_b"),
+            0.0,
+        )
+    )
+    for c in contracts:
+        if c.status != ACTIVE:
+            continue
+        now, remaining = c.monthly_obligation_usd_b(month), c.remaining_value_usd_b(month)
+        owed = rows[(c.payee.name, c.payer.name)]
+        owed["owed_now_usd_b"] += now
+        owed["owed_remaining_usd_b"] += remaining
+        owes = rows[(c.payer.name, c.payee.name)]
+        owes["owes_now_usd_b"] += now
+        owes["owes_remaining_usd_b"] += remaining
+    table = pd.DataFrame(
+        [{"agent": a, "counterparty": b, **v} for (a, b), v in rows.items()],
+        columns=[
+            "agent",
+            "counterparty",
+            "owed_now_usd_b",
+            "owed_remaining_usd_b",
+            "owes_now_usd_b",
+            "owes_remaining_usd_b",
+        ],
+    )
+    return table.sort_values(["agent", "counterparty"], ignore_index=True)
+
+
+def largest_exposure_share(contracts: Iterable[Contract], month: int) -> float:
+    """Share of all outstanding claims in the network owed by the single largest debtor."""
+    owed_by: dict[str, float] = defaultdict(float)
+    for c in contracts:
+        if c.status == ACTIVE:
+            owed_by[c.payer.name] += c.remaining_value_usd_b(month)
+    total = sum(owed_by.values())
+    return max(owed_by.values()) / total if total > 0 else 0.0
+
+
+def hhi(values: Iterable[float]) -> float:
+    """Herfindahl-Hirschman index of shares (0 = atomised, 1 = one holder has everything)."""
+    values = [max(v, 0.0) for v in values]
+    total = sum(values)
+    return sum((v / total) ** 2 for v in values) if total > 0 else 0.0
+
+
+def degree_centrality(contracts: Iterable[Contract], name: str) -> float:
+    """Share of the other agents the named one has an active contract with."""
+    partners: dict[str, set[str]] = defaultdict(set)
+    for c in contracts:
+        if c.status == ACTIVE:
+            partners[c.payer.name].add(c.payee.name)
+            partners[c.payee.name].add(c.payer.name)
+    others = len(partners) - 1 if name in partners else len(partners)
+    return len(partners.get(name, ())) / others if others > 0 else 0.0
