@@ -38,13 +38,16 @@ class Contract:
     ended_month: int | None = field(default=None, init=False)
     id: int = field(default=-1, init=False)
 
+    size_field: ClassVar[str] = ""  # the attribute that is its size (size_unit) ...
+    price_field: ClassVar[str] = ""  # ... and its price (price_unit), for tables and networks
+
     @property
     def size(self) -> float:
-        raise NotImplementedError
+        return getattr(self, self.size_field)
 
     @property
     def price(self) -> float:
-        raise NotImplementedError
+        return getattr(self, self.price_field)
 
     def monthly_obligation_usd_b(self, month: int) -> float:
         """What the payer is due to pay the payee in ``month`` under the contract."""
@@ -69,20 +72,14 @@ class ChipSupplyAgreement(Contract):
     kind: ClassVar[str] = "chip_supply"
     size_unit: ClassVar[str] = "GW"
     price_unit: ClassVar[str] = "USD bn per GW"
+    size_field: ClassVar[str] = "volume_gw"
+    price_field: ClassVar[str] = "price_usd_b_per_gw"
 
     volume_gw: float = 0.0
     price_usd_b_per_gw: float = 0.0
     take_or_pay_share: float = 0.0
     delivered_gw: float = 0.0
     forfeited_gw: float = 0.0  # paid for under take-or-pay but never taken
-
-    @property
-    def size(self) -> float:
-        return self.volume_gw
-
-    @property
-    def price(self) -> float:
-        return self.price_usd_b_per_gw
 
     @property
     def undelivered_gw(self) -> float:
@@ -105,19 +102,13 @@ class PowerPurchaseAgreement(Contract):
     kind: ClassVar[str] = "ppa"
     size_unit: ClassVar[str] = "GW"
     price_unit: ClassVar[str] = "USD/MWh"
+    size_field: ClassVar[str] = "capacity_gw"
+    price_field: ClassVar[str] = "price_usd_mwh"
 
     capacity_gw: float = 0.0
     price_usd_mwh: float = 0.0
     minimum_take_share: float = 0.0
     utilization: float = 0.85
-
-    @property
-    def size(self) -> float:
-        return self.capacity_gw
-
-    @property
-    def price(self) -> float:
-        return self.price_usd_mwh
 
     def energy_cost_usd_b(self, load_gw: float) -> float:
         """Monthly bill for ``load_gw`` of load, with the minimum-take floor applied."""
@@ -141,18 +132,12 @@ class CapacityLease(Contract):
     kind: ClassVar[str] = "lease"
     size_unit: ClassVar[str] = "GW"
     price_unit: ClassVar[str] = "USD bn per GW-year"
+    size_field: ClassVar[str] = "capacity_gw"
+    price_field: ClassVar[str] = "price_usd_b_per_gw_year"
 
     capacity_gw: float = 0.0
     price_usd_b_per_gw_year: float = 0.0
     delivered_gw: float = 0.0  # what the lessor could serve this month
-
-    @property
-    def size(self) -> float:
-        return self.capacity_gw
-
-    @property
-    def price(self) -> float:
-        return self.price_usd_b_per_gw_year
 
     def monthly_obligation_usd_b(self, month: int) -> float:
         return self.capacity_gw * self.price_usd_b_per_gw_year / 12.0
@@ -165,17 +150,11 @@ class Loan(Contract):
     kind: ClassVar[str] = "loan"
     size_unit: ClassVar[str] = "USD bn"
     price_unit: ClassVar[str] = "interest rate per year"
+    size_field: ClassVar[str] = "principal_usd_b"
+    price_field: ClassVar[str] = "rate_per_year"
 
     principal_usd_b: float = 0.0
     rate_per_year: float = 0.0
-
-    @property
-    def size(self) -> float:
-        return self.principal_usd_b
-
-    @property
-    def price(self) -> float:
-        return self.rate_per_year
 
     def monthly_obligation_usd_b(self, month: int) -> float:
         return self.principal_usd_b * self.rate_per_year / 12.0
@@ -191,18 +170,12 @@ class EquityStake(Contract):
     kind: ClassVar[str] = "equity"
     size_unit: ClassVar[str] = "USD bn"
     price_unit: ClassVar[str] = "USD bn pre-money valuation"
+    size_field: ClassVar[str] = "amount_usd_b"
+    price_field: ClassVar[str] = "pre_money_usd_b"
 
     amount_usd_b: float = 0.0
     pre_money_usd_b: float = 0.0
     ownership_share: float = 0.0
-
-    @property
-    def size(self) -> float:
-        return self.amount_usd_b
-
-    @property
-    def price(self) -> float:
-        return self.pre_money_usd_b
 
     def remaining_value_usd_b(self, month: int) -> float:
         return self.amount_usd_b
