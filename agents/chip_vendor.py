@@ -37,6 +37,7 @@ class ChipVendor(GigawattAgent):
         self.production_gw_per_year = production_gw_per_year * p.chip_supply_multiplier
         self.price_usd_b_per_gw = relative_price * p.capex_per_gw_usd_b * p.it_share_of_capex
         self.unit_cost_usd_b_per_gw = unit_cost_share * self.price_usd_b_per_gw
+        self.capex_basis_usd_b_per_gw = p.capex_per_gw_usd_b  # what its prices are scaled to
         self.efficiency_index = relative_efficiency
         self.generation_months = generation_months
         self.capacity_cost_usd_b_per_gw_year = capacity_cost_usd_b_per_gw_year
@@ -117,8 +118,14 @@ class ChipVendor(GigawattAgent):
         return any(c.payee is self for c in self.model.contracts.of(company, EquityStake))
 
     def adjust(self) -> None:
-        """Price follows the backlog; production grows while there is one; generations arrive."""
+        """Price follows the backlog and the industry's cost level (a timeline may change
+        ``capex_per_gw_usd_b``); production grows while there is a backlog; generations arrive."""
         p = self.model.p
+        if p.capex_per_gw_usd_b != self.capex_basis_usd_b_per_gw:
+            ratio = p.capex_per_gw_usd_b / self.capex_basis_usd_b_per_gw
+            self.price_usd_b_per_gw *= ratio
+            self.unit_cost_usd_b_per_gw *= ratio
+            self.capex_basis_usd_b_per_gw = p.capex_per_gw_usd_b
         excess = min(self.backlog_months / 12.0, 3.0) - 1.0
         self.price_usd_b_per_gw *= 1.0 + p.chip_price_response * excess
         self.price_usd_b_per_gw = max(self.price_usd_b_per_gw, self.unit_cost_usd_b_per_gw * 1.05)

@@ -8,6 +8,7 @@ import sys
 from environment.parameters import PARAMETERS
 from environment.scenario import describe_scenarios
 from experiments.backtest import add_backtest_parser, add_calibrate_parser
+from experiments.experiment import add_experiment_parser
 from experiments.run import run_scenario, summary, write_outputs
 from viz.serve import add_viz_parser
 
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("scenarios", help="list the scenarios").set_defaults(func=cmd_scenarios)
     sub.add_parser("params", help="list the parameters with ranges").set_defaults(func=cmd_params)
     add_viz_parser(sub)
+    add_experiment_parser(sub)
     add_backtest_parser(sub)
     add_calibrate_parser(sub)
     return parser

@@ -86,13 +86,21 @@ def plot_capacity(table: pd.DataFrame, path: Path) -> Path:
     colours = _colours(_order(table))
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), sharey=True)
     for ax, metric, who in zip(
-        axes, ("capacity_online_gw", "focal_capacity_online_gw"), ("World", "Focal lab"), strict=True
+        axes,
+        ("capacity_online_gw", "focal_capacity_online_gw"),
+        ("World", "Focal lab"),
+        strict=True,
     ):
         _band_panel(ax, table, metric, colours, f"{who}: capacity online", "GW")
         for level in (10, 30):
             ax.axhline(level, color="black", linestyle=":", linewidth=0.8)
-            ax.annotate(f"{level} GW", (0.01, level), xycoords=("axes fraction", "data"),
-                        va="bottom", fontsize=8)
+            ax.annotate(
+                f"{level} GW",
+                (0.01, level),
+                xycoords=("axes fraction", "data"),
+                va="bottom",
+                fontsize=8,
+            )
     axes[0].legend(loc="upper left", fontsize=8)
     fig.suptitle(f"Capacity online: median and 5-95 % band over {_runs(table)} seeds")
     return _save(fig, path)
@@ -103,8 +111,9 @@ def plot_pipeline_by_gate(table: pd.DataFrame, path: Path) -> Path:
     scenarios = _order(table)
     cols = min(3, len(scenarios))
     rows = -(-len(scenarios) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.6 * rows), squeeze=False,
-                             sharey=True)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(5.2 * cols, 3.6 * rows), squeeze=False, sharey=True
+    )
     gate_rows = table[table["metric"].str.startswith("bottleneck_")]
     means = gate_rows.groupby(["scenario", "date", "metric"])["value"].mean().unstack("metric")
     for ax, scenario in zip(axes.flat, scenarios, strict=False):
@@ -120,7 +129,7 @@ def plot_pipeline_by_gate(table: pd.DataFrame, path: Path) -> Path:
         ax.set_title(scenario)
         ax.set_ylabel("GW waiting")
         _dates(ax)
-    for ax in list(axes.flat)[len(scenarios):]:
+    for ax in list(axes.flat)[len(scenarios) :]:
         ax.axis("off")
     axes.flat[0].legend(loc="upper right", fontsize=8, title="waiting on")
     fig.suptitle(f"Pipeline by the gate it waits on (mean over {_runs(table)} seeds)")
@@ -132,8 +141,14 @@ def plot_funding(table: pd.DataFrame, path: Path) -> Path:
     """Focal lab's unmet funding need and its cash, median and band."""
     colours = _colours(_order(table))
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
-    _band_panel(axes[0], table, "funding_gap_usd_b", colours,
-                "Focal lab: funding need left unmet this month", "USD bn")
+    _band_panel(
+        axes[0],
+        table,
+        "funding_gap_usd_b",
+        colours,
+        "Focal lab: funding need left unmet this month",
+        "USD bn",
+    )
     _band_panel(axes[1], table, "lab_cash_usd_b", colours, "Focal lab: cash", "USD bn")
     axes[0].legend(loc="upper left", fontsize=8)
     fig.suptitle(f"Funding gap and cash: median and 5-95 % band over {_runs(table)} seeds")
@@ -144,10 +159,22 @@ def plot_prices(table: pd.DataFrame, path: Path) -> Path:
     """Chip list price per GW and power tariff, median and band."""
     colours = _colours(_order(table))
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
-    _band_panel(axes[0], table, "chip_price_usd_b_per_gw", colours,
-                "Chip price (supply-weighted list price)", "USD bn per GW")
-    _band_panel(axes[1], table, "power_price_usd_mwh", colours,
-                "Power price (load-weighted tariff)", "USD/MWh")
+    _band_panel(
+        axes[0],
+        table,
+        "chip_price_usd_b_per_gw",
+        colours,
+        "Chip price (supply-weighted list price)",
+        "USD bn per GW",
+    )
+    _band_panel(
+        axes[1],
+        table,
+        "power_price_usd_mwh",
+        colours,
+        "Power price (load-weighted tariff)",
+        "USD/MWh",
+    )
     axes[0].legend(loc="upper right", fontsize=8)
     fig.suptitle(f"Prices: median and 5-95 % band over {_runs(table)} seeds")
     return _save(fig, path)
@@ -164,18 +191,27 @@ def plot_risk(risk: pd.DataFrame, path: Path) -> Path:
         ("p_focal_10gw", "Focal lab has reached 10 GW"),
         ("p_focal_30gw", "Focal lab has reached 30 GW"),
     ]
-    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.8), sharey=True)
-    for ax, (column, title) in zip(axes, panels, strict=True):
+    fig, grid = plt.subplots(2, 3, figsize=(14, 7.5), sharey=True)
+    axes = list(grid.flat)
+    for ax, (column, title) in zip(axes, panels, strict=False):
         for scenario in scenarios:
             r = risk[risk["scenario"] == scenario]
-            ax.plot(r["year"], r[column], marker="o", markersize=3, color=colours[scenario],
-                    label=scenario)
+            ax.plot(
+                r["year"],
+                r[column],
+                marker="o",
+                markersize=3,
+                color=colours[scenario],
+                label=scenario,
+            )
         ax.set_title(title, fontsize=10)
         ax.set_ylim(-0.03, 1.03)
         ax.set_xlabel("by the end of year")
+        ax.set_ylabel("probability over seeds")
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("probability over seeds")
-    axes[0].legend(loc="upper left", fontsize=7)
+    handles, labels = axes[0].get_legend_handles_labels()
+    axes[-1].axis("off")
+    axes[-1].legend(handles, labels, loc="center", title="scenario")
     fig.suptitle(f"Risks and milestones by year ({int(risk['runs'].min())} seeds per scenario)")
     fig.tight_layout()
     return _save(fig, path)
