@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 from ema_workbench import (
-    BooleanParameter,
     CategoricalParameter,
     Constant,
     IntegerParameter,
@@ -55,15 +54,16 @@ def ema_parameter(name: str, entry: Any = None) -> Any:
     None means the whole allowed range (or every choice) from the parameter table."""
     p = PARAMETERS.get(name)
     if entry is None and p is not None:
-        entry = {"values": list(p.choices or (False, True))} if p.kind in (str, bool) else [
-            p.low, p.high
-        ]
-    factor = parse_factor(name, entry)  # raises ValueError for unknown names and bad ranges
+        if p.kind is bool:
+            entry = {"values": [False, True]}
+        elif p.choices:
+            entry = {"values": list(p.choices)}
+        elif p.kind in (int, float):
+            entry = [p.low, p.high]
+    factor = parse_factor(name, entry, "EMA parameter")  # ValueError: unknown name, bad range
     if not isinstance(factor, Factor):
         raise ValueError(f"EMA parameter {name!r} = {entry!r} is fixed: give a range or values")
     if factor.values is not None:
-        if p.kind is bool:
-            return BooleanParameter(name)
         return CategoricalParameter(name, list(factor.values))
     if p.kind is int:
         return IntegerParameter(name, int(factor.low), int(factor.high))
@@ -109,11 +109,12 @@ def lhs_scenarios(uncertainties: dict[str, Any], n: int, seed: int) -> list[Scen
 
 
 def _run_batch(models: list[AbstractModel], experiments: list[Any]) -> list[tuple[Any, dict]]:
-    """Worker side: each task gets its own unpickled models, so threads never share state."""
+    """Worker side: each task gets its own unpickled models, so threads never share state.
+    The runner returns the model's one outcomes dict, overwritten by the next experiment: copy."""
     msis = NamedObjectMap(AbstractModel)
     msis.extend(models)
     runner = ExperimentRunner(msis)
-    return [(experiment, runner.run_experiment(experiment)) for experiment in experiments]
+    return [(experiment, dict(runner.run_experiment(experiment))) for experiment in experiments]
 
 
 class DaskEvaluator(BaseEvaluator):

@@ -23,15 +23,16 @@ SERIES_COLUMNS: tuple[str, ...] = (
     "bottleneck_capital_gw", "bottleneck_build_gw",
 )
 
-# Scalar outcome -> (reduction, model column). Reductions act on the monthly column.
+# Scalar outcome -> (reduction, model column). Reductions act on the monthly column; names differ
+# from the series names so that one flat dict can hold both.
 _REDUCED: dict[str, tuple[str, str]] = {
     "capacity_online_gw_final": ("last", "capacity_online_gw"),
     "focal_capacity_online_gw_final": ("last", "focal_capacity_online_gw"),
     "pipeline_gw_final": ("last", "pipeline_gw"),
-    "capex_cumulative_usd_b": ("last", "capex_cumulative_usd_b"),
-    "defaults_cumulative": ("last", "defaults_cumulative"),
+    "capex_cumulative_usd_b_final": ("last", "capex_cumulative_usd_b"),
+    "defaults_cumulative_final": ("last", "defaults_cumulative"),
     "stranded_gw_final": ("last", "stranded_gw"),
-    "permits_denied_cumulative": ("last", "permits_denied_cumulative"),
+    "permits_denied_cumulative_final": ("last", "permits_denied_cumulative"),
     "lab_debt_usd_b_final": ("last", "lab_debt_usd_b"),
     "peak_funding_gap_usd_b": ("max", "funding_gap_usd_b"),
     "peak_power_price_usd_mwh": ("max", "power_price_usd_mwh"),

@@ -53,7 +53,7 @@ def run_sweep(
     design = build_design(spec)
     runs = plan_runs(spec, design)
     store = ResultStore(out_dir, spec)
-    finished = store.finished_ids()
+    finished, failed = store.finished()
     pending = [run for run in runs if run.run_id not in finished]
     size = spec.batch_size or default_batch_size(len(pending), workers)
     batches = (pending[i : i + size] for i in range(0, len(pending), size))
@@ -63,10 +63,9 @@ def run_sweep(
         if scheduler
         else local_results(task, batches, workers)
     )
-    failed = 0
     with tqdm(
         total=len(runs), initial=len(runs) - len(pending), unit="run", desc="sweep",
-        disable=not progress,
+        postfix={"failed": failed}, disable=not progress,
     ) as bar:
         for rows in results:
             store.write(rows)
@@ -87,7 +86,10 @@ def run_sweep(
 def _configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("spec", type=Path, help="sweep spec (TOML), see experiments/specs/")
     parser.add_argument("--out", type=Path, required=True, help="output directory (resumable)")
-    parser.add_argument("--workers", type=int, default=1, help="local worker processes")
+    parser.add_argument(
+        "--workers", type=int, default=1,
+        help="local worker processes (with --scheduler local: LocalCluster workers)",
+    )
     parser.add_argument(
         "--scheduler",
         help='Dask scheduler address tcp://HOST:PORT, or "local" for an in-process cluster',

@@ -41,7 +41,7 @@ def sensitivity(
             )
         else:
             res = morris.analyze(
-                design.problem, design.unit_samples, y, num_levels=spec.levels, seed=spec.seed
+                design.problem, design.samples, y, num_levels=spec.levels, seed=spec.seed
             )
         columns = [c for pair in _INDICES[spec.design].items() for c in pair if c]
         frame = pd.DataFrame({c: np.asarray(res[c], dtype=float) for c in columns})

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from itertools import islice
+from pathlib import Path
 from typing import Any, TypeVar
 
 from experiments.sweep_spec import Run, SweepSpec
@@ -43,9 +45,16 @@ def run_batch(fn: Callable[..., dict[str, Any]], spec: SweepSpec, runs: list[Run
             row.update({name: float(result[name]) for name in spec.outcomes})
             row.update({name: [float(v) for v in result[name]] for name in spec.series})
         except Exception as exc:  # recorded, not raised: one bad corner must not stop a sweep
-            row["error"] = f"{type(exc).__name__}: {exc}"
+            row["error"] = describe(exc)
         rows.append(row)
     return rows
+
+
+def describe(exc: Exception) -> str:
+    """Type, message and the innermost frame (file name only, so that the text is the same on
+    every machine whatever the install path)."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1]
+    return f"{type(exc).__name__}: {exc} (at {Path(frame.filename).name}:{frame.lineno})"
 
 
 def make_task(fn: Callable[..., dict[str, Any]], spec: SweepSpec) -> Task:

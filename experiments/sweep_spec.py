@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -39,7 +40,7 @@ import numpy as np
 from SALib.sample import latin, morris, sobol
 
 from environment.parameters import PARAMETERS, Value, validate
-from environment.scenario import scenario_path
+from environment.scenario import load_scenario
 from experiments.outcomes import OUTCOMES, SERIES_COLUMNS
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -58,17 +59,26 @@ class Factor:
     high: float | None = None
     values: tuple[Value, ...] | None = None
 
-    def decode(self, unit: float) -> Value:
-        """Map a design coordinate in [0, 1] (values) or [low, high] (range) to a value."""
-        if self.values is not None:  # categorical: equal-width bins of [0, 1]
-            return self.values[min(int(unit * len(self.values)), len(self.values) - 1)]
-        if PARAMETERS[self.name].kind is int:
-            return int(round(unit))
-        return float(unit)
+    @property
+    def integer(self) -> bool:
+        return self.values is None and PARAMETERS[self.name].kind is int
 
     @property
     def bounds(self) -> list[float]:
-        return [0.0, 1.0] if self.values is not None else [self.low, self.high]
+        """The interval the samplers draw from. Values are equal-width bins of [0, 1]; an integer
+        range is widened by half a step on each side so that every integer is equally likely."""
+        if self.values is not None:
+            return [0.0, 1.0]
+        pad = 0.5 if self.integer else 0.0
+        return [self.low - pad, self.high + pad]
+
+    def decode(self, x: float) -> Value:
+        """The parameter value at design coordinate ``x`` (within :attr:`bounds`)."""
+        if self.values is not None:
+            return self.values[min(int(x * len(self.values)), len(self.values) - 1)]
+        if self.integer:
+            return int(min(max(math.floor(x + 0.5), self.low), self.high))
+        return float(x)
 
 
 @dataclass(frozen=True)
@@ -108,13 +118,20 @@ class Design:
 
     points: list[dict[str, Value]]
     problem: dict[str, Any]
-    unit_samples: np.ndarray
+    samples: np.ndarray  # the design in SALib's coordinates (see Factor.bounds)
 
 
 def _positive_int(raw: dict, key: str, default: int | None = None) -> int:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"spec {key!r} = {value!r} is invalid: allowed a positive integer")
+    return value
+
+
+def _flag(raw: dict, key: str, default: bool) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise ValueError(f"spec {key!r} = {value!r} is invalid: allowed true or false")
     return value
 
 
@@ -126,33 +143,30 @@ def _names(raw: dict, key: str, known: tuple[str, ...], default: tuple[str, ...]
     return names
 
 
-def parse_factor(name: str, entry: Any) -> Factor | Value:
+def parse_factor(name: str, entry: Any, where: str = "sweep parameter") -> Factor | Value:
     """Parse one [parameters] entry into a Factor, or a validated fixed value."""
     if name not in PARAMETERS or name == "horizon_months":
         raise ValueError(
-            f"unknown sweep parameter {name!r} (set horizon_months at the top level); "
+            f"unknown {where} {name!r} (set horizon_months at the top level); "
             f"known parameters: {', '.join(sorted(PARAMETERS))}"
         )
     p = PARAMETERS[name]
     if isinstance(entry, dict):
-        if set(entry) != {"values"}:
-            raise ValueError(f"sweep parameter {name!r}: a table must be {{values = [...]}}")
-        entry = list(entry["values"])
-    elif not isinstance(entry, list):
-        return p.validate(entry, "sweep parameter")
-    elif len(entry) == 2 and all(isinstance(v, int | float) for v in entry) and p.kind in (
-        int, float
-    ) and not any(isinstance(v, bool) for v in entry):
-        low, high = float(entry[0]), float(entry[1])
-        if not (p.low <= low < high <= p.high):
-            raise ValueError(
-                f"sweep parameter {name!r} range [{low:g}, {high:g}] is invalid: need "
-                f"low < high within the allowed {p.allowed()}"
-            )
-        return Factor(name, low=low, high=high)
-    if not entry:
-        raise ValueError(f"sweep parameter {name!r}: empty list of values")
-    return Factor(name, values=tuple(p.validate(v, "sweep parameter") for v in entry))
+        if set(entry) != {"values"} or not entry["values"]:
+            raise ValueError(f"{where} {name!r}: a table must be {{values = [v, ...]}}")
+        return Factor(name, values=tuple(p.validate(v, where) for v in entry["values"]))
+    if not isinstance(entry, list):
+        return p.validate(entry, where)
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in entry)
+    if not (len(entry) == 2 and numbers and p.kind in (int, float)):
+        return parse_factor(name, {"values": entry}, where)
+    low, high = float(entry[0]), float(entry[1])
+    if not (p.low <= low < high <= p.high):
+        raise ValueError(
+            f"{where} {name!r} range [{low:g}, {high:g}] is invalid: need "
+            f"low < high within the allowed {p.allowed()}"
+        )
+    return Factor(name, low=low, high=high)
 
 
 def parse_spec(raw: dict[str, Any]) -> SweepSpec:
@@ -174,7 +188,7 @@ def parse_spec(raw: dict[str, Any]) -> SweepSpec:
     scenario = raw.get("scenario", "baseline")
     if not isinstance(scenario, str):
         raise ValueError(f"spec 'scenario' = {scenario!r} is invalid: allowed a scenario name")
-    scenario_path(scenario)  # raises ValueError naming an unknown scenario
+    load_scenario(scenario)  # raises ValueError naming an unknown scenario or a bad field
     return SweepSpec(
         design=design,
         samples=_positive_int(raw, "samples", 1),
@@ -186,7 +200,7 @@ def parse_spec(raw: dict[str, Any]) -> SweepSpec:
         seed=seed,
         outcomes=_names(raw, "outcomes", OUTCOMES, OUTCOMES),
         series=_names(raw, "series", SERIES_COLUMNS, ()),
-        second_order=bool(raw.get("second_order", True)),
+        second_order=_flag(raw, "second_order", True),
         levels=_positive_int(raw, "levels", 4),
         factors=factors,
         fixed={n: v for n, v in parsed.items() if not isinstance(v, Factor)},
@@ -219,21 +233,21 @@ def build_design(spec: SweepSpec) -> Design:
     }
     if spec.design == "grid":
         axes = [_grid_axis(f, spec.levels) for f in spec.factors]
-        unit = np.array(list(itertools.product(*axes)))
+        samples = np.array(list(itertools.product(*axes)))
     elif spec.design == "lhs":
-        unit = latin.sample(problem, spec.samples, seed=spec.seed)
+        samples = latin.sample(problem, spec.samples, seed=spec.seed)
     elif spec.design == "sobol":
-        unit = sobol.sample(
+        samples = sobol.sample(
             problem, spec.samples, calc_second_order=spec.second_order, seed=spec.seed
         )
     else:
-        unit = morris.sample(problem, spec.samples, num_levels=spec.levels, seed=spec.seed)
+        samples = morris.sample(problem, spec.samples, num_levels=spec.levels, seed=spec.seed)
     points = []
-    for row in unit:
+    for row in samples:
         swept = {f.name: f.decode(u) for f, u in zip(spec.factors, row, strict=True)}
         point = {**spec.fixed, **swept}
         points.append(validate(point, "sweep parameter"))
-    return Design(points=points, problem=problem, unit_samples=unit)
+    return Design(points=points, problem=problem, samples=samples)
 
 
 def replication_seed(sweep_seed: int, replication: int) -> int:

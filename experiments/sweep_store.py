@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -37,27 +38,30 @@ def result_schema(spec: SweepSpec) -> pa.Schema:
 
 
 class ResultStore:
-    """The output directory of one sweep: ``sweep.json`` (what it is) and ``runs/*.parquet``."""
+    """The output directory of one sweep: ``sweep.json`` (the validated spec and its hash, which a
+    resumed sweep must match) and ``runs/*.parquet``."""
 
     def __init__(self, out_dir: str | Path, spec: SweepSpec) -> None:
         self.root = Path(out_dir)
         self.runs_dir = self.root / "runs"
         self.schema = result_schema(spec)
-        identity = {"identity": spec.identity()}
         marker = self.root / "sweep.json"
-        if marker.exists() and json.loads(marker.read_text()) != identity:
+        if marker.exists() and json.loads(marker.read_text())["identity"] != spec.identity():
             raise ValueError(
                 f"{self.root} holds results of a different sweep spec; "
                 "use a new --out directory (or delete this one) to run a changed spec"
             )
         self.runs_dir.mkdir(parents=True, exist_ok=True)
-        marker.write_text(json.dumps(identity))
+        marker.write_text(json.dumps({"identity": spec.identity(), "spec": asdict(spec)}, indent=1))
+        for leftover in self.runs_dir.glob(".part-*.tmp"):  # chunks cut short by a kill
+            leftover.unlink()
 
-    def finished_ids(self) -> set[int]:
+    def finished(self) -> tuple[set[int], int]:
+        """Run ids already on disk, and how many of those runs failed."""
         if not any(self.runs_dir.glob("part-*.parquet")):
-            return set()
-        ids = pq.read_table(self.runs_dir, columns=["run_id"], schema=self.schema)["run_id"]
-        return set(ids.to_pylist())
+            return set(), 0
+        done = pq.read_table(self.runs_dir, columns=["run_id", "error"], schema=self.schema)
+        return set(done["run_id"].to_pylist()), len(done) - done["error"].null_count
 
     def write(self, rows: list[dict[str, Any]]) -> None:
         """Persist one finished batch atomically."""

@@ -16,8 +16,8 @@ import mesa
 import numpy as np
 import pandas as pd
 import pytest
-from environment.model import BuildoutModel
 
+from environment.model import BuildoutModel
 from experiments.outcomes import OUTCOMES, SERIES_COLUMNS, simulate
 from experiments.sweep import run_sweep
 from experiments.sweep_spec import build_design, parse_spec
@@ -48,24 +48,36 @@ def tiny_reference(tmp_path_factory) -> pd.DataFrame:
     return run_sweep(TINY, tmp_path_factory.mktemp("reference"), progress=False)
 
 
-def test_batch_run_returns_one_row_per_run():
+def test_batch_run_returns_one_row_per_agent_of_each_run():
     params = {"ambition": [0.5, 1.0], "capex_per_gw_usd_b": [40, 60]}
-    rows = mesa.batch_run(
+    rows = pd.DataFrame(mesa.batch_run(
         BuildoutModel, params, iterations=2, max_steps=12, number_processes=1,
         display_progress=False,
+    ))
+    model = BuildoutModel(seed=0)
+    collector = model.datacollector
+    # batch_run merges agent columns over model columns of the same name: only the others are
+    # the model's values, repeated on each agent's row.
+    model_only = sorted(set(collector.model_reporters) - set(collector.agent_reporters))
+    runs = rows.groupby("RunId")
+    assert list(runs.groups) == list(range(8))
+    assert (runs.size() == len(model.agents)).all()  # agent reporters: one row per agent
+    assert (runs["AgentID"].nunique() == len(model.agents)).all()
+    assert (runs[model_only].nunique() == 1).all().all()
+    combos = runs[["iteration", "ambition", "capex_per_gw_usd_b"]].first()
+    assert sorted(map(tuple, combos.to_numpy().tolist())) == sorted(
+        itertools.product([0, 1], [0.5, 1.0], [40, 60])
     )
-    assert len(rows) == 8
-    assert sorted(r["RunId"] for r in rows) == list(range(8))
-    combos = [(r["iteration"], r["ambition"], r["capex_per_gw_usd_b"]) for r in rows]
-    assert sorted(combos) == sorted(itertools.product([0, 1], [0.5, 1.0], [40, 60]))
     # Mesa 3.3.1 steps max_steps + 1 times and reports the collected row at index max_steps.
-    assert {r["Step"] for r in rows} == {12}
-    assert all(np.isfinite(r["capacity_online_gw"]) for r in rows)
+    assert set(rows["Step"]) == {12}
+    assert (rows["date"] == "2027-01").all()
+    assert np.isfinite(rows[[c for c in model_only if c != "date"]].to_numpy(float)).all()
 
 
 def test_simulate_is_pure_and_reports_every_outcome():
     a = simulate({"ambition": 1.5}, seed=3, horizon_months=24, series=True)
     b = simulate({"ambition": 1.5}, seed=3, horizon_months=24, series=True)
+    assert not set(OUTCOMES) & set(SERIES_COLUMNS)
     assert set(OUTCOMES) | set(SERIES_COLUMNS) == set(a)
     assert math.isnan(a["capacity_online_gw_year5"])  # month 60 lies beyond a 24-month run
     assert len(a["capacity_online_gw"]) == 25  # months 0 .. 24
@@ -147,6 +159,26 @@ sentiment_noise = [0.0, 0.5]
     assert (tmp_path / "out" / "sensitivity.png").stat().st_size > 10_000
 
 
+def test_morris_screening_gives_the_dummy_no_effect(tmp_path):
+    spec = write_spec(tmp_path / "morris.toml", """
+design = "morris"
+samples = 20
+levels = 4
+outcomes = ["capacity_online_gw_final"]
+[parameters]
+ambition = [0.0, 5.0]
+rivalry_weight = [0.0, 5.0]
+lease_urgency_premium = [0.0, 3.0]
+sentiment_noise = [0.0, 0.5]
+""")
+    table = run_sweep(spec, tmp_path / "out", progress=False, fn=ishigami)
+    assert len(table) == 20 * (4 + 1)
+    indices = pd.read_csv(tmp_path / "out" / "sensitivity.csv").set_index("parameter")
+    assert list(indices.columns) == ["outcome", "mu_star", "mu_star_conf", "sigma"]
+    assert indices.loc["sentiment_noise", "mu_star"] == 0.0
+    assert (indices.drop(index="sentiment_noise")["mu_star"] > 0.5).all()
+
+
 def test_real_sobol_sweep_shapes_and_ignored_parameter(tiny_reference, tmp_path):
     """The tiny spec sweeps efficiency_shock_factor while the shock never arrives: with common
     seeds no outcome can change with it, so its total index is zero."""
@@ -181,7 +213,9 @@ ambition = [0.0, 3.0]
     table = run_sweep(spec, tmp_path / "out", progress=False, fn=fragile)
     failed = table[table["error"].notna()]
     assert list(failed["ambition"]) == [2.0, 2.0, 3.0, 3.0]
-    assert set(failed["error"]) == {"RuntimeError: ambition too high for this test"}
+    assert failed["error"].str.fullmatch(
+        r"RuntimeError: ambition too high for this test \(at test_sweeps.py:\d+\)"
+    ).all()
     assert failed["capacity_online_gw_final"].isna().all()
     assert list(table.loc[table["error"].isna(), "capacity_online_gw_final"]) == [0, 0, 1, 1]
     assert len(calls) == 8
@@ -266,6 +300,7 @@ def test_sweep_through_external_dask_scheduler(tiny_reference, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:ipyparallel not installed")
 def test_ema_dask_evaluator_matches_sequential_and_simulate():
     from ema_workbench import SequentialEvaluator
 
