@@ -83,6 +83,7 @@ class AILab(GigawattAgent):
         self.funding_raised_usd_b = 0.0
         self.funding_gap_usd_b = 0.0
         self.capacity_online_gw = 0.0  # own capacity online (what this lab operates)
+        self._own_compute_cu = 0.0  # the same in compute units (set when commissioning)
         self.leased_in_gw = 0.0
         self.leased_out_gw = 0.0
         self.served_cu = 0.0
@@ -98,8 +99,8 @@ class AILab(GigawattAgent):
         return 12.0 * (self.revenue_month_usd_b + self.lease_income_month_usd_b)
 
     def own_compute_cu(self) -> float:
-        month = self.model.month
-        return sum(pr.capacity_online_gw(month) * pr.efficiency_index for pr in self.projects)
+        """Compute of its own capacity online, as of the last commissioning."""
+        return self._own_compute_cu
 
     def fleet_efficiency(self) -> float:
         """Compute per watt of the chips this lab runs (2026 = 1)."""
@@ -443,7 +444,9 @@ class AILab(GigawattAgent):
             ):
                 pr.chips_installed_gw = 0.0  # accelerators at end of life: refresh needed
                 pr.status = PIPELINE
-        self.capacity_online_gw = sum(pr.capacity_online_gw(month) for pr in self.projects)
+        online = [(pr.capacity_online_gw(month), pr.efficiency_index) for pr in self.projects]
+        self.capacity_online_gw = sum(gw for gw, _ in online)
+        self._own_compute_cu = sum(gw * efficiency for gw, efficiency in online)
 
     # --- phase 5: operate -------------------------------------------------------------------
     def operate(self) -> None:

@@ -182,35 +182,47 @@ class EquityStake(Contract):
 
 
 class ContractBook:
-    """Every contract ever signed, with an index by party for fast look-ups."""
+    """Every contract ever signed, with an index of the active ones by party and kind.
+
+    Agents ask for their active contracts many times a month; the index keeps that cheap as
+    the book grows. Lists come back in signing order.
+    """
 
     def __init__(self) -> None:
         self.contracts: list[Contract] = []
+        self._active: dict[int, dict[type | None, dict[Contract, None]]] = {}
         self._by_agent: dict[int, list[Contract]] = {}
+        self._all_active: dict[Contract, None] = {}
 
     def sign(self, contract: Contract) -> Contract:
         contract.id = len(self.contracts)
         self.contracts.append(contract)
-        for party in (contract.payer, contract.payee):
-            self._by_agent.setdefault(id(party), []).append(contract)
+        self._all_active[contract] = None
+        for party in {id(contract.payer): contract.payer, id(contract.payee): contract.payee}:
+            self._by_agent.setdefault(party, []).append(contract)
+            index = self._active.setdefault(party, {None: {}})
+            index[None][contract] = None
+            index.setdefault(type(contract), {})[contract] = None
         return contract
 
     def of(self, agent: Agent, kind: type[Contract] | None = None, active_only: bool = True):
         """Contracts an agent is party to (optionally of one kind, optionally still active)."""
-        return [
-            c
-            for c in self._by_agent.get(id(agent), ())
-            if (kind is None or isinstance(c, kind)) and (not active_only or c.status == ACTIVE)
-        ]
+        if not active_only:
+            return [c for c in self._by_agent.get(id(agent), ())
+                    if kind is None or isinstance(c, kind)]
+        return list(self._active.get(id(agent), {}).get(kind, ()))
 
     def active(self, kind: type[Contract] | None = None) -> list[Contract]:
-        return [
-            c
-            for c in self.contracts
-            if c.status == ACTIVE and (kind is None or isinstance(c, kind))
-        ]
+        """Active contracts in signing order (optionally of one kind)."""
+        return [c for c in self._all_active if kind is None or isinstance(c, kind)]
 
-    @staticmethod
-    def close(contract: Contract, status: str, month: int) -> None:
+    def close(self, contract: Contract, status: str, month: int) -> None:
+        """End a contract (completed, expired or broken) and drop it from the active index."""
         contract.status = status
         contract.ended_month = month
+        self._all_active.pop(contract, None)
+        for party in (contract.payer, contract.payee):
+            index = self._active.get(id(party))
+            if index is not None:
+                index[None].pop(contract, None)
+                index.get(type(contract), {}).pop(contract, None)

@@ -86,18 +86,21 @@ MODEL_COLUMNS = (
     "cascade_losses_cumulative_usd_b",
     "agents_in_distress",
 )
-AGENT_COLUMNS = (
-    "name",
-    "kind",
-    "cash_usd_b",
-    "debt_usd_b",
-    "capacity_online_gw",
-    "pipeline_gw",
-    "revenue_annual_usd_b",
-    "losses_usd_b",
-    "in_distress",
-    "defaulted",
-)
+#: The agents table: column -> agent attribute. Capacity columns carry ``own_`` so they never
+#: collide with the world totals of the model table (``mesa.batch_run`` merges the two).
+AGENT_REPORTERS = {
+    "name": "name",
+    "kind": "kind",
+    "cash_usd_b": "cash_usd_b",
+    "debt_usd_b": "debt_usd_b",
+    "own_capacity_online_gw": "capacity_online_gw",
+    "own_pipeline_gw": "pipeline_gw",
+    "revenue_annual_usd_b": "revenue_annual_usd_b",
+    "losses_usd_b": "losses_usd_b",
+    "in_distress": "in_distress",
+    "defaulted": "defaulted",
+}
+AGENT_COLUMNS = tuple(AGENT_REPORTERS)
 
 
 class BuildoutModel(mesa.Model):
@@ -146,7 +149,7 @@ class BuildoutModel(mesa.Model):
         self._revenue_log: deque[float] = deque(maxlen=13)
         self.datacollector = mesa.DataCollector(
             model_reporters={c: c for c in MODEL_COLUMNS},
-            agent_reporters={c: c for c in AGENT_COLUMNS},
+            agent_reporters=AGENT_REPORTERS,
         )
         self._record()
         self.datacollector.collect(self)
@@ -818,12 +821,14 @@ class BuildoutModel(mesa.Model):
 
     def _record_network(self) -> None:
         """Systemic-risk figures of the contract network (see ``environment/network.py``)."""
-        contracts = self.contracts.contracts
-        self.circular_financing_usd_b = sum(c.amount_usd_b for c in circular_financing(contracts))
-        self.largest_exposure_share = largest_exposure_share(contracts, self.month)
+        active = self.contracts.active()
+        self.circular_financing_usd_b = sum(
+            c.amount_usd_b for c in circular_financing(self.contracts.contracts)
+        )
+        self.largest_exposure_share = largest_exposure_share(active, self.month)
         self.capacity_hhi = hhi(lab.capacity_online_gw for lab in self.labs if not lab.defaulted)
         self.chip_supply_hhi = hhi(v.production_gw_per_year for v in self.vendors)
-        self.focal_centrality = degree_centrality(contracts, self.focal_lab.name)
+        self.focal_centrality = degree_centrality(active, self.focal_lab.name)
         self.agents_in_distress = sum(1 for a in self.agents if a.in_distress and not a.defaulted)
 
     def contract_network(self) -> nx.MultiDiGraph:

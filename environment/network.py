@@ -86,33 +86,45 @@ class Cycle:
 def circular_financing(contracts: Iterable[Contract], max_length: int = 4) -> list[Cycle]:
     """Cycles of money flow with at least one financing and one commercial leg."""
     flows = money_flows(contracts)
-    graph = nx.DiGraph()
-    for (src, dst), legs in flows.items():
-        total = legs["financing"] + legs["commercial"]
-        if total > 0:
-            graph.add_edge(
-                src,
-                dst,
-                amount=total,
-                financing=legs["financing"] > 0,
-                commercial=legs["commercial"] > 0,
-            )
+    amount = {pair: legs["financing"] + legs["commercial"] for pair, legs in flows.items()}
+    financing = {pair for pair, legs in flows.items() if legs["financing"] > 0}
+    commercial = {pair for pair, legs in flows.items() if legs["commercial"] > 0}
     found = []
-    for nodes in nx.simple_cycles(graph, length_bound=max_length):
+    for nodes in _simple_cycles({pair for pair, value in amount.items() if value > 0}, max_length):
         edges = list(zip(nodes, nodes[1:] + nodes[:1], strict=True))
-        legs = [graph.edges[e] for e in edges]
-        if any(leg["financing"] for leg in legs) and any(leg["commercial"] for leg in legs):
-            found.append((min(leg["amount"] for leg in legs), tuple(nodes), edges))
+        if any(e in financing for e in edges) and any(e in commercial for e in edges):
+            found.append((min(amount[e] for e in edges), nodes, edges))
     # Cycles share legs: take them largest first and let each use only what the legs it runs
     # through have left, so no dollar is counted as going round twice.
-    left = {e: graph.edges[e]["amount"] for e in graph.edges}
+    left = dict(amount)
     cycles = []
     for _, nodes, edges in sorted(found, key=lambda f: (-f[0], f[1])):
-        amount = min(left[e] for e in edges)
-        if amount > 0:
+        flow = min(left[e] for e in edges)
+        if flow > 0:
             for e in edges:
-                left[e] -= amount
-            cycles.append(Cycle(nodes, amount))
+                left[e] -= flow
+            cycles.append(Cycle(nodes, flow))
+    return cycles
+
+
+def _simple_cycles(edges: set[tuple[str, str]], max_length: int) -> list[tuple[str, ...]]:
+    """Every simple cycle of at most ``max_length`` nodes, each once, starting at its smallest
+    node (a bounded depth-first search: the graphs are small, so this beats the general tools).
+    """
+    successors: dict[str, list[str]] = defaultdict(list)
+    for src, dst in sorted(edges):
+        successors[src].append(dst)
+    cycles = []
+
+    def extend(path: list[str]) -> None:
+        for nxt in successors[path[-1]]:
+            if nxt == path[0]:
+                cycles.append(tuple(path))
+            elif nxt > path[0] and nxt not in path and len(path) < max_length:
+                extend([*path, nxt])
+
+    for start in sorted(successors):
+        extend([start])
     return cycles
 
 

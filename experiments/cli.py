@@ -10,6 +10,7 @@ from environment.scenario import describe_scenarios
 from experiments.backtest import add_backtest_parser, add_calibrate_parser
 from experiments.experiment import add_experiment_parser
 from experiments.run import run_scenario, summary, write_outputs
+from experiments.sweep import add_sweep_parser
 from viz.serve import add_viz_parser
 
 
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("params", help="list the parameters with ranges").set_defaults(func=cmd_params)
     add_viz_parser(sub)
     add_experiment_parser(sub)
+    add_sweep_parser(sub)
     add_backtest_parser(sub)
     add_calibrate_parser(sub)
     return parser

@@ -56,9 +56,10 @@ def test_batch_run_returns_one_row_per_agent_of_each_run():
     ))
     model = BuildoutModel(seed=0)
     collector = model.datacollector
-    # batch_run merges agent columns over model columns of the same name: only the others are
-    # the model's values, repeated on each agent's row.
-    model_only = sorted(set(collector.model_reporters) - set(collector.agent_reporters))
+    # batch_run merges agent columns over model columns of the same name: there must be none,
+    # so every model column carries the model's value, repeated on each agent's row.
+    assert not set(collector.model_reporters) & set(collector.agent_reporters)
+    model_only = sorted(collector.model_reporters)
     runs = rows.groupby("RunId")
     assert list(runs.groups) == list(range(8))
     assert (runs.size() == len(model.agents)).all()  # agent reporters: one row per agent

@@ -21,7 +21,7 @@ with warnings.catch_warnings():  # Mesa 3.3's SolaraViz trips Solara's hook lint
     warnings.simplefilter("ignore", UserWarning)
     from mesa.visualization import SolaraViz  # noqa: E402
 
-from environment.contracts import BROKEN, ContractBook  # noqa: E402
+from environment.contracts import BROKEN  # noqa: E402
 from environment.parameters import PARAMETERS  # noqa: E402
 from viz import components as C  # noqa: E402
 from viz import controls  # noqa: E402
@@ -172,7 +172,7 @@ def test_broken_deal_shows_as_a_broken_edge():
             pair_live.setdefault((c.payer.unique_id, c.payee.unique_id), []).append(c)
     (u, w), contracts = next(iter(pair_live.items()))
     for c in contracts:
-        ContractBook.close(c, BROKEN, model.month)
+        model.contracts.close(c, BROKEN, model.month)
     g = N.contract_graph(model)
     assert g.edges[u, w]["broken"] and g.edges[u, w]["broken_count"] == len(contracts)
 
