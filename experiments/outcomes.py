@@ -13,15 +13,10 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from environment.model import MODEL_COLUMNS
+
 # Model columns reported as time series when ``series=True`` (one value per month, month 0 first).
-SERIES_COLUMNS: tuple[str, ...] = (
-    "capacity_online_gw", "focal_capacity_online_gw", "pipeline_gw", "capex_cumulative_usd_b",
-    "lab_cash_usd_b", "lab_debt_usd_b", "lab_revenue_annual_usd_b", "funding_gap_usd_b",
-    "chip_price_usd_b_per_gw", "power_price_usd_mwh", "grid_reserve_margin",
-    "investor_sentiment", "permits_pending", "permits_denied_cumulative", "defaults_cumulative",
-    "stranded_gw", "bottleneck_permit_gw", "bottleneck_power_gw", "bottleneck_chips_gw",
-    "bottleneck_capital_gw", "bottleneck_build_gw",
-)
+SERIES_COLUMNS: tuple[str, ...] = tuple(c for c in MODEL_COLUMNS if c != "date")
 
 # Scalar outcome -> (reduction, model column). Reductions act on the monthly column; names differ
 # from the series names so that one flat dict can hold both.
@@ -44,6 +39,9 @@ _REDUCED: dict[str, tuple[str, str]] = {
     "bottleneck_chips_gw_mean": ("mean", "bottleneck_chips_gw"),
     "bottleneck_capital_gw_mean": ("mean", "bottleneck_capital_gw"),
     "bottleneck_build_gw_mean": ("mean", "bottleneck_build_gw"),
+    "circular_financing_usd_b_final": ("last", "circular_financing_usd_b"),
+    "cascade_losses_cumulative_usd_b_final": ("last", "cascade_losses_cumulative_usd_b"),
+    "peak_largest_exposure_share": ("max", "largest_exposure_share"),
 }
 
 _REDUCERS = {"last": lambda a: a[-1], "max": np.max, "min": np.min, "mean": np.mean}
