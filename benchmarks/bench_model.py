@@ -1,0 +1,252 @@
+"""Model speed and memory at 1x, 10x and 100x the baseline's agents, against Mesa's Boltzmann model.
+
+    python -m benchmarks.bench_model                  # baseline, x10 full; x100 for 12 months
+    python -m benchmarks.bench_model --x100-months 120   # the full x100 run (slow)
+    python -m benchmarks.bench_model --scales 1,10 --repeats 5
+    python -m benchmarks.bench_model --profile 10 --months 36   # where a world's time goes
+
+Each scale runs in a fresh Python process (so Mesa 3.3's kept-alive models and one world's
+memory do not distort the next), and that process first times Boltzmann's wealth model (100
+``MoneyAgent``s each giving one unit to a random other agent; no grid, no collector): the
+yardstick our cost per agent-step is divided by, measured under the same conditions. Set-up is
+``BuildoutModel(scenario=..., seed=...)``; the run is ``model.run()`` over the months given.
+Peak memory is the process's peak resident set (``resource.getrusage``) and its growth over
+the resident set just before the model was built. Targets (issue 8): baseline 10-year run under
+0.5 s; cost per agent-step at most 3x Boltzmann's; x10 agents at most x12 time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import mesa
+
+ROOT = Path(__file__).resolve().parents[1]
+BOLTZMANN_AGENTS = 100
+BOLTZMANN_STEPS = 1000
+
+
+class MoneyAgent(mesa.Agent):
+    """Boltzmann wealth agent, as in Mesa's tutorial: one unit to a random agent if it has any."""
+
+    def __init__(self, model: BoltzmannModel) -> None:
+        super().__init__(model)
+        self.wealth = 1
+
+    def exchange(self) -> None:
+        if self.wealth > 0:
+            other = self.random.choice(self.model.agents)
+            other.wealth += 1
+            self.wealth -= 1
+
+
+class BoltzmannModel(mesa.Model):
+    """Mesa's tutorial model without grid or collector (the form the sweeps notes measured)."""
+
+    def __init__(self, n: int, seed: int = 0) -> None:
+        super().__init__(rng=seed)
+        MoneyAgent.create_agents(self, n)
+
+    def step(self) -> None:
+        self.agents.shuffle_do("exchange")
+
+
+def boltzmann_agent_steps_per_s(
+    n: int = BOLTZMANN_AGENTS, steps: int = BOLTZMANN_STEPS, repeats: int = 3
+) -> float:
+    """Best of ``repeats`` runs: the yardstick should be the machine's speed, not its noise."""
+    best = float("inf")
+    for r in range(repeats):
+        model = BoltzmannModel(n, seed=r)
+        start = time.perf_counter()
+        for _ in range(steps):
+            model.step()
+        best = min(best, time.perf_counter() - start)
+        assert sum(a.wealth for a in model.agents) == n  # the yardstick did its work
+        mesa.Agent._ids.pop(model, None)  # Mesa 3.3 keeps models alive otherwise
+    return n * steps / best
+
+
+def _rss_kb() -> int:
+    """Current resident set in kB (Linux /proc; 0 where unavailable)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def measure_one(copies: int, months: int, repeats: int, seed: int) -> dict:
+    """In this process: the yardstick, then ``repeats`` set-ups and runs of the scaled world."""
+    from benchmarks.scaled_world import scaled_scenario
+    from environment.model import BuildoutModel
+
+    load = os.getloadavg()[0]
+    yardstick = boltzmann_agent_steps_per_s()
+    with tempfile.TemporaryDirectory() as tmp:
+        scenario = "baseline" if copies == 1 else str(scaled_scenario(copies, Path(tmp) / "w.toml"))
+        BuildoutModel(scenario=scenario, seed=seed)  # warm caches, imports and scenario parsing
+        rss_before = _rss_kb()
+        setups, runs = [], []
+        for r in range(repeats):
+            t0 = time.perf_counter()
+            model = BuildoutModel(scenario=scenario, seed=seed + r)
+            t1 = time.perf_counter()
+            model.run(months)
+            t2 = time.perf_counter()
+            setups.append(t1 - t0)
+            runs.append(t2 - t1)
+            agents = len(model.agents)
+            assert model.month == months
+            mesa.Agent._ids.pop(model, None)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    run_s = min(runs)
+    return {
+        "copies": copies,
+        "agents": agents,
+        "months": months,
+        "setup_s": min(setups),
+        "run_s": run_s,
+        "us_per_agent_step": 1e6 * run_s / (agents * months),
+        "boltzmann_agent_steps_per_s": yardstick,
+        "peak_rss_mb": peak_kb / 1024,
+        "model_rss_mb": max(0, peak_kb - rss_before) / 1024,
+        "load_average": load,
+    }
+
+
+def measure_in_subprocess(copies: int, months: int, repeats: int, seed: int) -> dict:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.bench_model",
+            "--one",
+            str(copies),
+            "--months",
+            str(months),
+            "--repeats",
+            str(repeats),
+            "--seed",
+            str(seed),
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def table(rows: list[dict]) -> str:
+    base = next((r for r in rows if r["copies"] == 1), None)
+    head = (
+        f"{'world':<9}{'agents':>7}{'months':>7}{'setup s':>9}{'run s':>9}{'us/agent-step':>15}"
+        f"{'x Boltzmann':>13}{'time x base':>13}{'peak RSS MB':>13}{'model MB':>10}"
+    )
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        boltz_us = 1e6 / r["boltzmann_agent_steps_per_s"]
+        # time relative to the baseline's at the same horizon (x100 may run a shorter one)
+        rel = f"{r['run_s'] / (base['run_s'] * r['months'] / base['months']):.1f}" if base else "-"
+        lines.append(
+            f"{'x' + str(r['copies']):<9}{r['agents']:>7}{r['months']:>7}{r['setup_s']:>9.3f}"
+            f"{r['run_s']:>9.2f}{r['us_per_agent_step']:>15.1f}"
+            f"{r['us_per_agent_step'] / boltz_us:>13.1f}{rel:>13}"
+            f"{r['peak_rss_mb']:>13.0f}{r['model_rss_mb']:>10.0f}"
+        )
+    boltz = [round(r["boltzmann_agent_steps_per_s"] / 1e3) for r in rows]
+    lines.append(
+        f"Boltzmann yardstick ({BOLTZMANN_AGENTS} agents, {BOLTZMANN_STEPS} steps, best of 3, "
+        f"measured in each world's process): {boltz} k agent-steps/s; 1-min load average "
+        f"before each: {[round(r['load_average'], 1) for r in rows]} (2 cores shared)"
+    )
+    return "\n".join(lines)
+
+
+def verdicts(rows: list[dict]) -> list[str]:
+    """The issue's targets, each PASS or MISS with the figure it was judged on."""
+    by = {r["copies"]: r for r in rows}
+    out = []
+    if 1 in by and by[1]["months"] == 120:
+        t = by[1]["run_s"]
+        out.append(f"{'PASS' if t < 0.5 else 'MISS'}  baseline 10-year run {t:.3f} s (< 0.5 s)")
+    if 1 in by:
+        ratio = by[1]["us_per_agent_step"] * by[1]["boltzmann_agent_steps_per_s"] / 1e6
+        out.append(
+            f"{'PASS' if ratio <= 3 else 'MISS'}  baseline cost per agent-step {ratio:.1f}x "
+            "Boltzmann (<= 3x)"
+        )
+    if 1 in by and 10 in by and by[1]["months"] == by[10]["months"]:
+        ratio = by[10]["run_s"] / by[1]["run_s"]
+        agents = by[10]["agents"] / by[1]["agents"]
+        out.append(
+            f"{'PASS' if ratio <= 12 else 'MISS'}  x10 world ({agents:.1f}x agents) takes "
+            f"{ratio:.1f}x the baseline's time (<= 12x)"
+        )
+    return out
+
+
+def profile(copies: int, months: int, seed: int, top: int = 25) -> None:
+    """cProfile of one run: the functions with the most cumulative time, for whoever fixes a
+    missed target (cProfile roughly doubles the run time; the shares are what matter)."""
+    import cProfile
+    import pstats
+
+    from benchmarks.scaled_world import scaled_scenario
+    from environment.model import BuildoutModel
+
+    with tempfile.TemporaryDirectory() as tmp:
+        scenario = "baseline" if copies == 1 else str(scaled_scenario(copies, Path(tmp) / "w.toml"))
+        model = BuildoutModel(scenario=scenario, seed=seed)
+        profiler = cProfile.Profile()
+        profiler.runcall(model.run, months)
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(top)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="1,10,100", help="copies of the world, comma-separated")
+    parser.add_argument("--months", type=int, default=120, help="horizon of each run")
+    parser.add_argument(
+        "--x100-months", type=int, default=12, help="horizon of the x100 run (120 = full, slow)"
+    )
+    parser.add_argument("--repeats", type=int, default=5, help="runs of the baseline (best kept)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child process: one scale
+    parser.add_argument("--profile", type=int, metavar="COPIES", help="profile one world instead")
+    args = parser.parse_args()
+
+    if args.profile is not None:
+        profile(args.profile, args.months, args.seed)
+        return
+
+    if args.one is not None:
+        print(json.dumps(measure_one(args.one, args.months, args.repeats, args.seed)))
+        return
+    rows = []
+    for copies in (int(s) for s in args.scales.split(",")):
+        months = args.x100_months if copies >= 100 else args.months
+        repeats = args.repeats if copies == 1 else 1
+        print(f"measuring x{copies} ({months} months, {repeats} run(s)) ...", flush=True)
+        rows.append(measure_in_subprocess(copies, months, repeats, args.seed))
+    print()
+    print(table(rows))
+    print()
+    print("\n".join(verdicts(rows)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,508 @@
+"""Properties that must hold anywhere in the documented parameter space, at long horizons and in
+edge worlds (issue 8): sweeps push parameters to their limits and users build odd worlds, and the
+model must never produce nonsense silently.
+
+Every step of every run is checked: money is conserved, no number is NaN or infinite,
+capacities, prices and counts are not negative, and no lab runs more capacity than it has power
+contracted for or chips delivered. Hypothesis draws a random subset of the world parameters of
+``environment.parameters.PARAMETERS`` anywhere inside their ranges over short horizons.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from environment.contracts import ACTIVE, ChipSupplyAgreement, EquityStake, Loan
+from environment.model import BuildoutModel
+from environment.parameters import PARAMETERS, Parameter, defaults, validate
+from environment.scenario import list_scenarios, load_scenario
+from experiments.run import collect, summary
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load_scaled_world():
+    """benchmarks/ is a folder of scripts, not an installed package: load the module by path."""
+    spec = importlib.util.spec_from_file_location(
+        "gigawatt_bench_scaled_world", ROOT / "benchmarks" / "scaled_world.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+scaled_world = _load_scaled_world()
+
+GW_TOL = 1e-6  # GW: far below any campus, far above float rounding
+#: Model columns that are capacities, prices, money stocks or counts and so cannot be negative.
+NON_NEGATIVE = (
+    "capacity_online_gw",
+    "focal_capacity_online_gw",
+    "pipeline_gw",
+    "capex_cumulative_usd_b",
+    "lab_debt_usd_b",
+    "funding_gap_usd_b",
+    "chip_price_usd_b_per_gw",
+    "power_price_usd_mwh",
+    "permits_pending",
+    "permits_denied_cumulative",
+    "defaults_cumulative",
+    "stranded_gw",
+    "bottleneck_permit_gw",
+    "bottleneck_power_gw",
+    "bottleneck_chips_gw",
+    "bottleneck_capital_gw",
+    "bottleneck_build_gw",
+)
+#: Agent columns that cannot be negative besides every ``*_gw`` capacity column.
+NON_NEGATIVE_AGENT = ("revenue_annual_usd_b", "debt_usd_b", "losses_usd_b")
+
+
+# --- the invariants --------------------------------------------------------------------------
+def power_contracted_gw(lab, month: int) -> float:
+    """GW of the lab's campuses under a PPA that is energised and still running this month."""
+    return sum(
+        pr.ppa.capacity_gw
+        for pr in lab.projects
+        if pr.ppa is not None
+        and pr.ppa.status == ACTIVE
+        and pr.ppa.start_month <= month < pr.ppa.end_month
+    )
+
+
+def chips_delivered_gw(model: BuildoutModel, lab, installed_at_start: dict[str, float]) -> float:
+    """Chips the lab has ever had: installed at the start plus every delivery since."""
+    delivered = sum(
+        c.delivered_gw
+        for c in model.contracts.of(lab, ChipSupplyAgreement, active_only=False)
+        if c.payer is lab
+    )
+    return installed_at_start.get(lab.name, 0.0) + delivered
+
+
+def installed_chips(model: BuildoutModel) -> dict[str, float]:
+    return {lab.name: sum(pr.chips_installed_gw for pr in lab.projects) for lab in model.labs}
+
+
+def money_scale(model: BuildoutModel) -> float:
+    """Size of the books, for a rounding tolerance that scales with them."""
+    ledger = model.ledger
+    return (
+        1.0
+        + sum(abs(a.cash_usd_b) for a in model.agents)
+        + sum(abs(v) for v in ledger.outside.values())
+    )
+
+
+def check_step(
+    model: BuildoutModel, installed_at_start: dict[str, float], power: bool = True
+) -> None:
+    """What must hold after every month, with the month and agent named when it does not.
+
+    ``power=False`` skips capacity-versus-power, for horizons past the 15-year PPA term, where
+    that check fails for a known, reported reason (see the xfail tests below)."""
+    month = model.month
+    imbalance = model.ledger.imbalance_usd_b()
+    assert math.isfinite(imbalance), f"month {month}: books not finite ({imbalance})"
+    assert abs(imbalance) <= 1e-9 * money_scale(model), (
+        f"month {month}: ${imbalance:.3g}bn created or destroyed"
+    )
+    for agent in model.agents:
+        cash = agent.cash_usd_b
+        assert math.isfinite(cash), f"month {month}: {agent.name} cash {cash}"
+        # bills beyond cash become arrears, never an overdraft nobody lent
+        assert cash >= -1e-9 * money_scale(model), f"month {month}: {agent.name} cash {cash}"
+    for lab in model.labs:
+        assert lab.capacity_online_gw >= -GW_TOL, f"month {month}: {lab.name} negative capacity"
+        for pr in lab.projects:
+            assert -GW_TOL <= pr.chips_installed_gw <= pr.size_gw + GW_TOL, (
+                f"month {month}: {lab.name} project {pr.id} has {pr.chips_installed_gw} GW of "
+                f"chips in a {pr.size_gw} GW campus"
+            )
+        if lab.defaulted:
+            continue  # its contracts are broken; its capacity is counted as stranded
+        contracted = power_contracted_gw(lab, month)
+        assert not power or lab.capacity_online_gw <= contracted + GW_TOL, (
+            f"month {month}: {lab.name} runs {lab.capacity_online_gw:.3f} GW online with only "
+            f"{contracted:.3f} GW of power contracted and energised"
+        )
+        chips = chips_delivered_gw(model, lab, installed_at_start)
+        assert lab.capacity_online_gw <= chips + GW_TOL, (
+            f"month {month}: {lab.name} runs {lab.capacity_online_gw:.3f} GW online with only "
+            f"{chips:.3f} GW of chips ever delivered"
+        )
+
+
+def check_tables(model: BuildoutModel) -> pd.DataFrame:
+    """Whole-run checks on the recorded tables; returns the model table."""
+    df = model.datacollector.get_model_vars_dataframe()
+    assert len(df) == model.month + 1
+    numeric = df.select_dtypes(include="number")
+    assert set(NON_NEGATIVE) <= set(numeric.columns), "a model column lost its numeric type"
+    for column in numeric:
+        values = numeric[column].to_numpy(dtype=float)
+        bad = ~np.isfinite(values)
+        assert not bad.any(), f"{column} not finite at steps {np.flatnonzero(bad)[:5].tolist()}"
+    for column in NON_NEGATIVE:
+        low = numeric[column].min()
+        assert low >= -GW_TOL, f"{column} goes negative ({low})"
+    assert numeric["investor_sentiment"].between(0.0, 1.0).all()
+    agents = model.datacollector.get_agent_vars_dataframe().select_dtypes(include="number")
+    for column in agents:
+        assert np.isfinite(agents[column].to_numpy(dtype=float)).all(), f"agents.{column}"
+    capacities = [c for c in agents if c.endswith("_gw")]
+    assert capacities, "the agents table lost its capacity columns"
+    for column in (*capacities, *NON_NEGATIVE_AGENT):
+        low = agents[column].min()
+        assert low >= -GW_TOL, f"agents.{column} goes negative ({low})"
+    return df
+
+
+def run_checked(months: int | None = None, power: bool = True, **kwargs: Any) -> BuildoutModel:
+    """Build and run a model, checking every step and then the tables."""
+    return check_run(BuildoutModel(**kwargs), months, power)
+
+
+def check_run(model: BuildoutModel, months: int | None = None, power: bool = True):
+    """Run a freshly built model to its horizon (or ``months``), checking every step."""
+    installed = installed_chips(model)
+    check_step(model, installed, power)
+    for _ in range(model.p.horizon_months if months is None else months):
+        model.step()
+        check_step(model, installed, power)
+    assert not model.running or months is not None
+    check_tables(model)
+    return model
+
+
+# --- the parameter space ---------------------------------------------------------------------
+def _strategy(param: Parameter) -> st.SearchStrategy:
+    if param.choices:
+        return st.sampled_from(param.choices)
+    if param.name == "start_date":
+        # The pattern allows 1900-01 .. 2199-12, but scenarios date their campuses and contracts
+        # absolutely, and from a start after ~2036 the baseline's PPAs (energised 2026, 15-year
+        # term) run out within the horizon: the known bug that
+        # test_a_late_start_date_keeps_power_contracts_behind_capacity pins. Stay before it.
+        return st.builds(
+            lambda y, m: f"{y:04d}-{m:02d}", st.integers(1900, 2035), st.integers(1, 12)
+        )
+    if param.kind is bool:
+        return st.booleans()
+    if param.kind is int:
+        return st.integers(int(param.low), int(param.high))
+    # Positive values below 1e-300 are left to test_a_capacity_just_above_zero_does_not_crash:
+    # they overflow to infinity in the markets, a reported bug that would mask everything else.
+    return st.floats(param.low, param.high, allow_nan=False, allow_infinity=False).map(
+        lambda x: 0.0 if abs(x) < 1e-300 else x
+    )
+
+
+#: Every world parameter except the horizon, which the tests set to keep runs short.
+FUZZED = {name: _strategy(p) for name, p in PARAMETERS.items() if name != "horizon_months"}
+SCENARIOS = list_scenarios()
+
+
+def _consistent(overrides: dict[str, Any], scenario: str = "baseline") -> dict[str, Any]:
+    """The one cross-parameter rule the model enforces: the spread floor is not above the cap
+    (the scenario's own values count where the draw leaves one of them out)."""
+    out = dict(overrides)
+    base = {**defaults(), **load_scenario(scenario)["parameters"]}
+    low = out.get("debt_spread_min", base["debt_spread_min"])
+    high = out.get("debt_spread_max", base["debt_spread_max"])
+    if low > high:
+        out["debt_spread_min"], out["debt_spread_max"] = high, low
+    return out
+
+
+world_parameters = st.fixed_dictionaries({}, optional=FUZZED)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(scenario=st.sampled_from(SCENARIOS), overrides=world_parameters)
+def test_the_fuzzed_space_is_the_documented_one(scenario, overrides):
+    """Guards the strategy: every draw is accepted by the model's own validation, so a failure
+    below is the model's, not a bad draw, and the draws cover every parameter but the horizon."""
+    assert set(FUZZED) == set(PARAMETERS) - {"horizon_months"}
+    overrides = _consistent(overrides, scenario)
+    merged = {**defaults(), **load_scenario(scenario)["parameters"], **overrides}
+    assert validate(merged) == merged
+
+
+def test_inconsistent_spreads_are_swapped_not_dropped():
+    with pytest.raises(ValueError):
+        BuildoutModel(debt_spread_min=0.3, debt_spread_max=0.1)
+    assert _consistent({"debt_spread_min": 0.3, "debt_spread_max": 0.1}, "baseline") == {
+        "debt_spread_min": 0.1,
+        "debt_spread_max": 0.3,
+    }
+
+
+#: ``GIGAWATT_FUZZ_EXAMPLES=2000 pytest tests/test_properties.py`` explores with fresh random
+#: examples; without it the runs are derandomized, so CI sees the same examples every time.
+EXPLORE = os.environ.get("GIGAWATT_FUZZ_EXAMPLES")
+FUZZ = settings(
+    max_examples=int(EXPLORE or 150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=not EXPLORE,
+)
+LONG_FUZZ = settings(FUZZ, max_examples=max(1, int(EXPLORE or 120) // 15))
+
+
+@FUZZ
+@given(
+    scenario=st.sampled_from(SCENARIOS),
+    overrides=world_parameters,
+    months=st.integers(24, 60),
+    seed=st.integers(0, 2**16),
+)
+def test_any_parameters_in_range_give_a_sane_world(scenario, overrides, months, seed):
+    overrides = _consistent(overrides, scenario)
+    run_checked(scenario=scenario, seed=seed, horizon_months=months, **overrides)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="scenario dates are absolute, so with a later start_date the baseline's PPAs "
+    "(energised 2026, 15-year term) end within the horizon while their campuses stay online "
+    "(reported in issue 8 hand-back)",
+)
+def test_a_late_start_date_keeps_power_contracts_behind_capacity():
+    run_checked(seed=0, start_date="2040-01", horizon_months=24)
+
+
+def test_the_invariants_can_fail():
+    """The checks above are not vacuous: a lab running capacity it never got chips for, and
+    money appearing from nowhere, are both caught."""
+    model = BuildoutModel(seed=1)
+    installed = installed_chips(model)
+    check_step(model, installed)
+    model.focal_lab.capacity_online_gw += 100.0
+    with pytest.raises(AssertionError, match="power contracted"):
+        check_step(model, installed)
+    model.focal_lab.capacity_online_gw -= 100.0
+    model.focal_lab.cash_usd_b += 1.0  # outside the ledger
+    with pytest.raises(AssertionError, match="created or destroyed"):
+        check_step(model, installed)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=OverflowError,
+    reason="a capacity just above 0 makes a wait infinite and int() of it raises: "
+    "chip_supply_multiplier=1e-310 in markets/chips.py (backlog_months), "
+    "new_generation_multiplier=1e-307 in Utility.quote_energisation_month "
+    "(reported in issue 8 hand-back)",
+)
+@pytest.mark.parametrize(
+    "overrides",
+    [{"chip_supply_multiplier": 1e-310}, {"new_generation_multiplier": 1e-307}],
+    ids=["chip_supply", "new_generation"],
+)
+def test_a_capacity_just_above_zero_does_not_crash(overrides):
+    run_checked(seed=0, horizon_months=24, **overrides)
+
+
+# --- long horizons ---------------------------------------------------------------------------
+@LONG_FUZZ
+@given(
+    scenario=st.sampled_from(SCENARIOS),
+    overrides=world_parameters,
+    seed=st.integers(0, 2**16),
+)
+def test_thirty_years_anywhere_in_the_space_stay_finite_and_balanced(scenario, overrides, seed):
+    """360 months with random parameters: every step checked, except capacity against power
+    contracts, which fails after 15 years for the reported PPA-term reason."""
+    overrides = _consistent(overrides, scenario)
+    run_checked(scenario=scenario, seed=seed, horizon_months=360, power=False, **overrides)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="PPAs end after 15 years (PPA_TERM_MONTHS = 180) but campuses stay online with no "
+    "power contract and no power bill (reported in issue 8 hand-back)",
+)
+def test_thirty_years_keep_power_contracts_behind_capacity():
+    run_checked(seed=1, horizon_months=360)
+
+
+def test_thirty_years_run_without_overflow_or_drift():
+    """360 months: the books still balance to rounding, every figure stays finite, and the
+    imbalance does not grow with the horizon (no drift)."""
+    model = BuildoutModel(seed=1, horizon_months=360)
+    worst = {}
+    for _ in range(360):
+        model.step()
+        relative = abs(model.ledger.imbalance_usd_b()) / money_scale(model)
+        worst[model.month // 120] = max(worst.get(model.month // 120, 0.0), relative)
+    assert not model.running
+    assert max(worst.values()) < 1e-12, worst
+    df = check_tables(model)
+    assert len(df) == 361
+    assert df["date"].iloc[-1] == "2056-01"
+    assert df["capacity_online_gw"].max() < 1e4  # growth decays: no runaway to absurd scale
+
+
+# --- edge worlds -----------------------------------------------------------------------------
+def _baseline() -> dict[str, Any]:
+    return scaled_world.read_scenario()
+
+
+def _without_agents(raw: dict[str, Any], names: set[str]) -> dict[str, Any]:
+    """Drop agents, and the campuses and contracts that name them."""
+    out = dict(raw)
+    for section in ("labs", "vendors", "investors"):
+        out[section] = [a for a in raw.get(section, []) if a["name"] not in names]
+    out["projects"] = [p for p in raw.get("projects", []) if p["owner"] not in names]
+    out["contracts"] = [
+        c for c in raw.get("contracts", []) if not {c["buyer"], c["seller"]} & names
+    ]
+    return out
+
+
+def _write(raw: dict[str, Any], tmp_path: Path, name: str) -> str:
+    raw = {**raw, "name": name}
+    return str(scaled_world.write_scenario(raw, tmp_path / f"{name}.toml"))
+
+
+def _reports_sensibly(model: BuildoutModel) -> str:
+    """The summary `gigawatt run` prints is produced and has no NaN or infinity in it."""
+    text = summary(collect(model))
+    assert "nan" not in text.lower() and "inf " not in text.lower(), text
+    return text
+
+
+def test_edge_world_one_agent_of_each_kind(tmp_path):
+    raw = _baseline()
+    raw["jurisdictions"] = [j for j in raw["jurisdictions"] if j["name"] == "texas"]
+    keep = {"focal-lab", "gpu-leader", "strategic-partners"}
+    names = {a["name"] for s in ("labs", "vendors", "investors") for a in raw[s]}
+    raw = _without_agents(raw, names - keep)
+    raw["projects"] = [p for p in raw["projects"] if p["jurisdiction"] == "texas"]
+    path = _write(raw, tmp_path, "edge-one-of-each")
+    model = run_checked(scenario=path, seed=3)
+    kinds = sorted(type(a).__name__ for a in model.agents)
+    assert kinds == ["AILab", "ChipVendor", "Government", "Investor", "Utility"]
+    df = model.datacollector.get_model_vars_dataframe()
+    # the one lab builds in the one state with chips from the one vendor (it may later default)
+    assert df["capacity_online_gw"].max() > 0
+    _reports_sensibly(model)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a defaulted lab keeps reporting its last revenue (operate() returns early and "
+    "revenue_month_usd_b is never reset), so model.csv shows the focal lab earning $bn/yr on "
+    "0 GW after its default (reported in issue 8 hand-back)",
+)
+def test_a_defaulted_focal_lab_reports_no_revenue():
+    model = BuildoutModel(seed=1)
+    model.run(24)
+    assert model.focal_lab.revenue_annual_usd_b > 0
+    model.default(model.focal_lab)
+    model.step()
+    assert model.focal_lab.defaulted
+    assert model.focal_capacity_online_gw == 0.0
+    assert model.lab_revenue_annual_usd_b == 0.0
+
+
+def test_edge_world_no_rival_labs(tmp_path):
+    raw = _baseline()
+    rivals = {lab["name"] for lab in raw["labs"] if not lab.get("focal")}
+    path = _write(_without_agents(raw, rivals), tmp_path, "edge-no-rivals")
+    model = run_checked(scenario=path, seed=3)
+    assert [lab.name for lab in model.labs] == ["focal-lab"]
+    assert model.rival_growth(model.focal_lab) == 0.0
+    assert not [c for c in model.contracts.contracts if c.kind == "lease"]  # no one to lease from
+    df = model.datacollector.get_model_vars_dataframe()
+    assert df["focal_capacity_online_gw"].max() > 0  # it builds its own campuses
+    assert (df["capacity_online_gw"] >= df["focal_capacity_online_gw"] - GW_TOL).all()
+    _reports_sensibly(model)
+
+
+def test_edge_world_zero_investors(tmp_path):
+    raw = _baseline()
+    raw["investors"] = []
+    path = _write(raw, tmp_path, "edge-no-investors")
+    model = run_checked(scenario=path, seed=3)
+    assert model.investors == []
+    assert not [c for c in model.contracts.contracts if isinstance(c, Loan)]
+    # the only equity is vendor financing: no investor exists to buy any
+    equity = [c for c in model.contracts.contracts if isinstance(c, EquityStake)]
+    assert all(c.payee in model.vendors for c in equity)
+    df = model.datacollector.get_model_vars_dataframe()
+    assert (df["investor_sentiment"] == 0.0).all()  # reported as 0, not NaN
+    assert df["funding_gap_usd_b"].max() > 0  # capital the focal lab asked for went unmet
+    _reports_sensibly(model)
+
+
+def test_edge_world_moratorium_from_the_start(tmp_path):
+    raw = _baseline()
+    for j in raw["jurisdictions"]:
+        if j["name"] == "texas":
+            j["moratorium_until"] = "2029-01"  # 36 months after the 2026-01 start
+    path = _write(raw, tmp_path, "edge-moratorium")
+    model = BuildoutModel(scenario=path, seed=3, horizon_months=72)
+    installed = installed_chips(model)
+    texas = model.agent_named("texas", type(model.governments[0]), "test")
+    assert texas.moratorium
+    for _ in range(35):  # months 1..35 fall before 2029-01
+        model.step()
+        check_step(model, installed)
+        assert texas.moratorium, f"moratorium lifted early, month {model.month}"
+        assert texas.permits_granted == texas.permits_denied == 0
+        texas_new = [pr for pr in model.projects if pr.government is texas and pr.started_month > 0]
+        assert not texas_new, "a lab chose a site under moratorium"
+    assert texas.permits_pending > 0  # the focal lab's Texas application waits
+    for _ in range(37):
+        model.step()
+        check_step(model, installed)
+    assert texas.permits_granted + texas.permits_denied > 0  # decisions resume after 2029-01
+    check_tables(model)
+    _reports_sensibly(model)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ZeroDivisionError,
+    reason="a scenario with no chip vendors loads, then BuildoutModel() divides by "
+    "len(self.vendors) in _record (the chip price) (reported in issue 8 hand-back)",
+)
+def test_edge_world_zero_vendors_is_refused_or_runs(tmp_path):
+    """A world without chip vendors is either refused on load, naming the problem, or runs
+    sanely with nothing coming online beyond what existed at the start."""
+    raw = _baseline()
+    raw["vendors"] = []
+    raw["contracts"] = [c for c in raw["contracts"] if c["kind"] != "chip_supply"]
+    path = _write(raw, tmp_path, "edge-no-vendors")
+    try:
+        model = BuildoutModel(scenario=path, seed=3)
+    except ValueError as err:
+        assert "vendor" in str(err)
+        return
+    start = model.capacity_online_gw
+    check_run(model)
+    assert model.capacity_online_gw <= start + GW_TOL
+
+
+def test_scaled_world_keeps_one_focal_lab_and_unique_names(tmp_path):
+    """The benchmarks' scaled worlds are valid scenarios of the size they claim."""
+    path = scaled_world.scaled_scenario(3, tmp_path / "x3.toml")
+    model = run_checked(months=24, scenario=str(path), seed=2)
+    assert len(model.agents) == 18 * 3 + 1
+    assert sum(lab.focal for lab in model.labs) == 1
+    assert len(model.governments) == 3 * 4 and len(model.vendors) == 3 * 3
+    assert {"texas-3", "ercot-utility-3", "cloud-a-3"} <= {a.name for a in model.agents}
