@@ -5,6 +5,7 @@ from __future__ import annotations
 from agents.base import GigawattAgent
 from environment.contracts import ChipSupplyAgreement, EquityStake
 from environment.markets.allocation import Call, allocate
+from environment.projects import OPEN_ENDED_MONTHS
 
 
 class ChipVendor(GigawattAgent):
@@ -62,7 +63,8 @@ class ChipVendor(GigawattAgent):
         return max(floor, floor + fullness * (self.price_usd_b_per_gw - floor))
 
     def lead_time_months(self) -> float:
-        return self.backlog_months if self.production_gw_per_year > 0 else float("inf")
+        """Months until an order placed now starts shipping (capped: no supply in sight)."""
+        return min(self.backlog_months, OPEN_ENDED_MONTHS)
 
     # --- monthly rules ----------------------------------------------------------------------
     def deliver(self) -> None:

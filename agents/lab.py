@@ -516,7 +516,7 @@ class AILab(GigawattAgent):
         """Pay a bill now; what cash does not cover becomes arrears owed to that payee."""
         unpaid = self.model.ledger.pay_what_is_affordable(self, payee, amount_usd_b, purpose)
         if contract is not None:
-            contract.paid_usd_b += amount_usd_b - unpaid
+            self.model.contracts.record_payment(contract, amount_usd_b - unpaid)
         if unpaid > 1e-12:
             self.arrears_usd_b[payee] = self.arrears_usd_b.get(payee, 0.0) + unpaid
         return amount_usd_b
@@ -537,7 +537,9 @@ class AILab(GigawattAgent):
             project.utility.release(project.ppa)
 
     def withdraw(self) -> float:
-        """In default: campuses not yet online are cancelled and their power released."""
+        """In default: it earns nothing more, and campuses not yet online are cancelled and
+        their power released (those online stay, stranded)."""
+        self.revenue_month_usd_b = self.lease_income_month_usd_b = self.served_cu = 0.0
         cancelled = 0.0
         for pr in self.projects:
             if pr.status == PIPELINE:

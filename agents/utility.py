@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from agents.base import GigawattAgent
 from environment.contracts import HOURS_PER_MONTH, PowerPurchaseAgreement
 from environment.markets.capital import FundingRequest
+from environment.projects import OPEN_ENDED_MONTHS
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,10 @@ class Utility(GigawattAgent):
         if self.max_new_generation_gw_per_year <= 0 or not self.generation_kinds:
             return None
         fastest = self.generation_kinds[0].lead_time_months
-        years_to_build = (gw - spare) / self.max_new_generation_gw_per_year
-        return month + max(delay, fastest + int(12 * years_to_build))
+        months_to_build = fastest + 12 * (gw - spare) / self.max_new_generation_gw_per_year
+        if months_to_build > OPEN_ENDED_MONTHS:
+            return None  # a trickle of new supply: nothing within any horizon
+        return month + max(delay, int(months_to_build))
 
     def sign(self, ppa: PowerPurchaseAgreement) -> None:
         """Reserve capacity for a signed PPA and build the generation it needs."""
@@ -185,6 +188,8 @@ class Utility(GigawattAgent):
     def connect(self, month: int) -> None:
         """Move PPAs starting this month (or, at month 0, before it) from reserved to load."""
         for ppa in self.model.contracts.of(self, PowerPurchaseAgreement):
+            if ppa.renewal:
+                continue
             if ppa.start_month == month or (month == 0 and ppa.start_month < 0):
                 self.reserved_gw -= ppa.capacity_gw
                 self.dc_load_gw += ppa.capacity_gw

@@ -8,6 +8,7 @@ when the payer defaults.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -38,6 +39,7 @@ class Contract:
     ended_month: int | None = field(default=None, init=False)
     id: int = field(default=-1, init=False)
 
+    financing: ClassVar[bool] = False  # money goes payee -> payer (equity, loans)
     size_field: ClassVar[str] = ""  # the attribute that is its size (size_unit) ...
     price_field: ClassVar[str] = ""  # ... and its price (price_unit), for tables and networks
 
@@ -109,6 +111,7 @@ class PowerPurchaseAgreement(Contract):
     price_usd_mwh: float = 0.0
     minimum_take_share: float = 0.0
     utilization: float = 0.85
+    renewal: bool = False  # a new term for a load already connected (no queue, no reserve)
 
     def energy_cost_usd_b(self, load_gw: float) -> float:
         """Monthly bill for ``load_gw`` of load, with the minimum-take floor applied."""
@@ -147,6 +150,7 @@ class CapacityLease(Contract):
 class Loan(Contract):
     """Bullet loan: monthly interest, principal repaid at ``end_month``."""
 
+    financing: ClassVar[bool] = True
     kind: ClassVar[str] = "loan"
     size_unit: ClassVar[str] = "USD bn"
     price_unit: ClassVar[str] = "interest rate per year"
@@ -167,6 +171,7 @@ class Loan(Contract):
 class EquityStake(Contract):
     """Shares bought for ``amount_usd_b``; the stake is diluted by later rounds."""
 
+    financing: ClassVar[bool] = True
     kind: ClassVar[str] = "equity"
     size_unit: ClassVar[str] = "USD bn"
     price_unit: ClassVar[str] = "USD bn pre-money valuation"
@@ -193,17 +198,36 @@ class ContractBook:
         self._active: dict[int, dict[type | None, dict[Contract, None]]] = {}
         self._by_agent: dict[int, list[Contract]] = {}
         self._all_active: dict[Contract, None] = {}
+        #: Money moved between each ordered pair of agents (by name), split into financing
+        #: (equity bought, principal lent: financier to company) and commercial (paid under
+        #: chip, power and lease contracts: buyer to seller), kept current as money moves.
+        self.flows: dict[tuple[str, str], dict[str, float]] = defaultdict(
+            lambda: {"financing": 0.0, "commercial": 0.0}
+        )
 
     def sign(self, contract: Contract) -> Contract:
         contract.id = len(self.contracts)
         self.contracts.append(contract)
         self._all_active[contract] = None
+        if contract.financing:
+            self.flows[(contract.payee.name, contract.payer.name)]["financing"] += contract.size
         for party in {id(contract.payer): contract.payer, id(contract.payee): contract.payee}:
             self._by_agent.setdefault(party, []).append(contract)
             index = self._active.setdefault(party, {None: {}})
             index[None][contract] = None
             index.setdefault(type(contract), {})[contract] = None
         return contract
+
+    def record_payment(self, contract: Contract, amount_usd_b: float) -> None:
+        """Money paid under a contract (a loan's interest and repayment are not new money)."""
+        contract.paid_usd_b += amount_usd_b
+        if not contract.financing:
+            self.flows[(contract.payer.name, contract.payee.name)]["commercial"] += amount_usd_b
+
+    def add_financing(self, contract: Contract, amount_usd_b: float) -> None:
+        """More money into an existing stake (vendor financing as each delivery is paid)."""
+        contract.amount_usd_b += amount_usd_b
+        self.flows[(contract.payee.name, contract.payer.name)]["financing"] += amount_usd_b
 
     def of(self, agent: Agent, kind: type[Contract] | None = None, active_only: bool = True):
         """Contracts an agent is party to (optionally of one kind, optionally still active)."""

@@ -35,9 +35,10 @@ from environment.ledger import Ledger
 from environment.markets import capital
 from environment.markets.chips import deliverable_within_gw, negotiate_chip_supply, rank_vendors
 from environment.markets.leasing import negotiate_lease
-from environment.markets.power import PPA_TERM_MONTHS, negotiate_ppa
+from environment.markets.power import PPA_TERM_MONTHS, negotiate_ppa, renew_ppa
 from environment.network import (
     circular_financing,
+    circulating_usd_b,
     contract_network,
     degree_centrality,
     exposures,
@@ -136,7 +137,14 @@ class BuildoutModel(mesa.Model):
         self.running = True
         self.events: list[dict] = []  # what happened, dated: scheduled events and cascades
         self._build_world(spec)
-        self.timeline = sorted(spec["events"], key=lambda e: e["month"])
+        self.timeline = []
+        for event in spec["events"]:  # months from this run's start (start_date may be overridden)
+            month = month_index(self.p.start_date, event["date"])
+            if month < 1:
+                self.log_event("event_before_start", f"{event['kind']} dated {event['date']}")
+            else:
+                self.timeline.append({**event, "month": month})
+        self.timeline.sort(key=lambda e: e["month"])
         for event in self.timeline:  # fail before the run, not in its month
             if event.get("jurisdiction", "*") != "*":
                 self.agent_named(event["jurisdiction"], Government, f"event {event['kind']}")
@@ -191,6 +199,11 @@ class BuildoutModel(mesa.Model):
         for row in spec["investors"]:
             self.add_investor(row)
         self.utilities = [g.utility for g in self.governments]
+        if not self.vendors:
+            raise ValueError(
+                f"scenario {spec['name']!r}: a world needs at least one chip vendor (give one "
+                "production_gw_per_year = 0 to model a world where no chips are made)"
+            )
         focal = [lab for lab in self.labs if lab.focal]
         if len(focal) != 1:
             raise ValueError(f"scenario {spec['name']!r}: exactly one lab must have focal = true")
@@ -258,6 +271,9 @@ class BuildoutModel(mesa.Model):
             pr.build_months if row["stage"] == "online" else row["build_months_done"]
         )
         energise = month_index(self.p.start_date, row["energised"]) if row["energised"] else 0
+        # A campus energised so long before the start that its PPA would have lapsed is taken
+        # to have renewed it: it starts the run with a term in force.
+        end = energise + PPA_TERM_MONTHS if energise + PPA_TERM_MONTHS > 0 else PPA_TERM_MONTHS
         price = row["ppa_price_usd_mwh"] or gov.utility.power_price_usd_mwh()
         pr.ppa = self.contracts.sign(
             PowerPurchaseAgreement(
@@ -265,7 +281,7 @@ class BuildoutModel(mesa.Model):
                 payee=gov.utility,
                 signed_month=min(0, energise),
                 start_month=energise,
-                end_month=energise + PPA_TERM_MONTHS,
+                end_month=end,
                 capacity_gw=pr.size_gw,
                 price_usd_mwh=price,
                 minimum_take_share=self.p.ppa_minimum_take_share,
@@ -285,6 +301,9 @@ class BuildoutModel(mesa.Model):
         end = month_index(self.p.start_date, row["end"])
         if end <= start:
             raise ValueError(f"{where}: end {row['end']} must come after start {row['start']}")
+        if end <= 0:  # over before the world starts (a later start_date): history, not loaded
+            self.log_event("contract_before_start", f"{where} ended {row['end']}")
+            return
         signed = min(0, start)
         if row["kind"] == "lease":
             seller = self.agent_named(row["seller"], AILab, where)
@@ -414,7 +433,7 @@ class BuildoutModel(mesa.Model):
         with no power in sight scores low but not zero: labs still stake claims there.
         """
         best, best_score = None, 0.0
-        for gov in self.governments:
+        for gov in self.sample(self.governments):
             if gov.moratorium:
                 continue
             energise = gov.utility.quote_energisation_month(size_gw)
@@ -431,6 +450,15 @@ class BuildoutModel(mesa.Model):
             if score > best_score:
                 best, best_score = gov, score
         return best
+
+    def sample(self, agents: list) -> list:
+        """The counterparties an agent considers in one search: all of them, or a random
+        ``market_sample_size`` of them in a large world (in their original order)."""
+        k = self.p.market_sample_size
+        if len(agents) <= k:
+            return agents
+        picked = sorted(self.rng.choice(len(agents), size=k, replace=False))
+        return [agents[i] for i in picked]
 
     def start_project(
         self, lab: AILab, gov: Government, size_gw: float, apply_for_permit: bool = True
@@ -453,6 +481,21 @@ class BuildoutModel(mesa.Model):
         return pr
 
     def _negotiate_power(self) -> None:
+        """New campuses negotiate a PPA; campuses whose PPA ends this month renew it or, if
+        the prices no longer overlap, lose power and queue again."""
+        for pr in self.projects:
+            ppa = pr.ppa
+            if ppa is not None and ppa.end_month == self.month and ppa.status == ACTIVE:
+                self.contracts.close(ppa, "completed", self.month)
+                renewal = None if pr.owner.defaulted else renew_ppa(
+                    pr.owner, pr.utility, ppa, self.month, self.p.ppa_minimum_take_share)
+                if renewal is None:
+                    pr.utility.release(ppa)
+                    pr.ppa = None
+                    if pr.status == ONLINE:
+                        pr.status = PIPELINE
+                else:
+                    pr.ppa = self.contracts.sign(renewal)
         for pr in self.projects:
             if pr.ppa is None and pr.status == PIPELINE and not pr.owner.defaulted:
                 ppa = negotiate_ppa(
@@ -468,9 +511,11 @@ class BuildoutModel(mesa.Model):
                     pr.utility.sign(ppa)
 
     def _negotiate_chips(self) -> None:
+        """Labs short of chips ask vendors in the month's ranking (quotes are read once a
+        month, so the market stays linear in the number of labs)."""
+        ranked = rank_vendors(self.vendors)
         for lab in self._active_labs_shuffled():
             need = lab.uncovered_chip_need_gw()
-            ranked = rank_vendors(self.vendors)
             for i, vendor in enumerate(ranked):
                 if need <= 0.05:
                     break
@@ -489,15 +534,17 @@ class BuildoutModel(mesa.Model):
                     need -= volume
 
     def _negotiate_leases(self) -> None:
+        """Labs short of compute ask the labs with the most idle capacity first (ranked once a
+        month; a lessor's spare is re-read when it is asked)."""
+        spare = {lab: lab.spare_gw() for lab in self.labs if not lab.defaulted}
+        lessors = sorted((lab for lab, gw in spare.items() if gw > 0.05), key=lambda r: -spare[r])
         for lab in self._active_labs_shuffled():
             need = lab.lease_need_gw()
-            lessors = sorted(
-                (r for r in self.labs if r is not lab and not r.defaulted),
-                key=lambda r: -r.spare_gw(),
-            )
             for lessor in lessors:
                 if need <= 0.05:
                     break
+                if lessor is lab:
+                    continue
                 lease = negotiate_lease(lab, lessor, need, self.month, self.p.lease_term_months)
                 if lease is not None:
                     self.contracts.sign(lease)
@@ -515,9 +562,15 @@ class BuildoutModel(mesa.Model):
         requests = [r for a in requesters if (r := a.funding_request(urgent_only)) is not None]
         if not requests:
             return
+        # Each request reaches a sample of investors (all of them in small worlds): search is
+        # costly, and it keeps the market linear in the number of agents.
+        asked: dict[Investor, list] = {inv: [] for inv in self.investors}
+        for request in requests:
+            for inv in self.sample(self.investors):
+                asked[inv].append(request)
         investors = list(self.investors)
         self.random.shuffle(investors)
-        offers = [o for inv in investors for o in inv.make_offers(requests)]
+        offers = [o for inv in investors for o in inv.make_offers(asked[inv])]
         for offer in capital.clear(requests, offers):
             requester = offer.request.requester
             if offer.kind == capital.EQUITY:
@@ -580,7 +633,7 @@ class BuildoutModel(mesa.Model):
                 )
             )
         else:
-            mine.amount_usd_b += amount_usd_b
+            self.contracts.add_financing(mine, amount_usd_b)
             mine.ownership_share += new_share
         self.ledger.transfer(investor, company, amount_usd_b, purpose)
 
@@ -822,9 +875,7 @@ class BuildoutModel(mesa.Model):
     def _record_network(self) -> None:
         """Systemic-risk figures of the contract network (see ``environment/network.py``)."""
         active = self.contracts.active()
-        self.circular_financing_usd_b = sum(
-            c.amount_usd_b for c in circular_financing(self.contracts.contracts)
-        )
+        self.circular_financing_usd_b = circulating_usd_b(self.contracts.flows)
         self.largest_exposure_share = largest_exposure_share(active, self.month)
         self.capacity_hhi = hhi(lab.capacity_online_gw for lab in self.labs if not lab.defaulted)
         self.chip_supply_hhi = hhi(v.production_gw_per_year for v in self.vendors)
@@ -834,6 +885,10 @@ class BuildoutModel(mesa.Model):
     def contract_network(self) -> nx.MultiDiGraph:
         """Every contract, stake and loan as an edge payer → payee, as of this month."""
         return contract_network(self.contracts.contracts, self.agents, self.month)
+
+    def circular_financing_cycles(self) -> list:
+        """The loops behind ``circular_financing_usd_b``, one by one, largest first."""
+        return circular_financing(self.contracts.flows)
 
     def exposures(self):
         """Per agent and counterparty: owed and owing, due now and over the contracts' lives."""

@@ -12,14 +12,12 @@ the smallest leg of the cycle.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import networkx as nx
 
-from environment.contracts import ACTIVE, Contract, EquityStake, Loan
-
-FINANCING_KINDS = (EquityStake, Loan)
+from environment.contracts import ACTIVE, Contract
 
 
 def contract_network(
@@ -56,7 +54,7 @@ def contract_network(
 
 def notional_usd_b(contract: Contract) -> float:
     """Face value: the money the contract commits over its whole life."""
-    if isinstance(contract, FINANCING_KINDS):
+    if contract.financing:
         return contract.size
     months = max(0, contract.end_month - contract.start_month)
     if hasattr(contract, "volume_gw"):
@@ -65,12 +63,13 @@ def notional_usd_b(contract: Contract) -> float:
 
 
 def money_flows(contracts: Iterable[Contract]) -> dict[tuple[str, str], dict[str, float]]:
-    """Money that has moved between each ordered pair, split into financing and commercial."""
+    """Money that has moved between each ordered pair, split into financing and commercial
+    (recomputed from the contracts; ``ContractBook.flows`` keeps the same figures current)."""
     flows: dict[tuple[str, str], dict[str, float]] = defaultdict(
         lambda: {"financing": 0.0, "commercial": 0.0}
     )
     for c in contracts:
-        if isinstance(c, FINANCING_KINDS):
+        if c.financing:
             flows[(c.payee.name, c.payer.name)]["financing"] += c.size
         elif c.paid_usd_b > 0:
             flows[(c.payer.name, c.payee.name)]["commercial"] += c.paid_usd_b
@@ -83,22 +82,39 @@ class Cycle:
     amount_usd_b: float  # the smallest leg: what can have gone all the way round
 
 
-def circular_financing(contracts: Iterable[Contract], max_length: int = 4) -> list[Cycle]:
-    """Cycles of money flow with at least one financing and one commercial leg."""
-    flows = money_flows(contracts)
+def circular_financing(flows: Mapping[tuple[str, str], Mapping[str, float]]) -> list[Cycle]:
+    """Cycles of two or three agents whose money flows include a financing and a commercial leg.
+
+    ``flows`` is what :func:`money_flows` returns (or ``ContractBook.flows``, kept up to date as
+    money moves). Three agents cover the patterns the build-out is known for: a vendor invests
+    in a lab that buys its chips; or that pays a cloud that buys them. Longer loops exist, but
+    their number grows combinatorially with the size of the world.
+    """
     amount = {pair: legs["financing"] + legs["commercial"] for pair, legs in flows.items()}
-    financing = {pair for pair, legs in flows.items() if legs["financing"] > 0}
-    commercial = {pair for pair, legs in flows.items() if legs["commercial"] > 0}
-    found = []
-    for nodes in _simple_cycles({pair for pair, value in amount.items() if value > 0}, max_length):
+    successors: dict[str, set[str]] = defaultdict(set)
+    predecessors: dict[str, set[str]] = defaultdict(set)
+    for (src, dst), value in amount.items():
+        if value > 0:
+            successors[src].add(dst)
+            predecessors[dst].add(src)
+    found = set()
+    for (funder, company), legs in flows.items():  # every cycle contains a financing leg
+        if legs["financing"] <= 0:
+            continue
+        for back in successors[company] & predecessors[funder] - {funder, company}:
+            found.add(_rotate((funder, company, back)))
+        if funder in successors[company]:
+            found.add(_rotate((funder, company)))
+    candidates = []
+    for nodes in found:
         edges = list(zip(nodes, nodes[1:] + nodes[:1], strict=True))
-        if any(e in financing for e in edges) and any(e in commercial for e in edges):
-            found.append((min(amount[e] for e in edges), nodes, edges))
+        if any(flows[e]["commercial"] > 0 for e in edges):
+            candidates.append((min(amount[e] for e in edges), nodes, edges))
     # Cycles share legs: take them largest first and let each use only what the legs it runs
     # through have left, so no dollar is counted as going round twice.
     left = dict(amount)
     cycles = []
-    for _, nodes, edges in sorted(found, key=lambda f: (-f[0], f[1])):
+    for _, nodes, edges in sorted(candidates, key=lambda f: (-f[0], f[1])):
         flow = min(left[e] for e in edges)
         if flow > 0:
             for e in edges:
@@ -107,25 +123,41 @@ def circular_financing(contracts: Iterable[Contract], max_length: int = 4) -> li
     return cycles
 
 
-def _simple_cycles(edges: set[tuple[str, str]], max_length: int) -> list[tuple[str, ...]]:
-    """Every simple cycle of at most ``max_length`` nodes, each once, starting at its smallest
-    node (a bounded depth-first search: the graphs are small, so this beats the general tools).
+def circulating_usd_b(flows: Mapping[tuple[str, str], Mapping[str, float]]) -> float:
+    """Money financiers put into companies that came back to them as revenue, directly or
+    through one intermediary: the model's ``circular_financing_usd_b``.
+
+    The same loops as :func:`circular_financing`, aggregated per financier instead of listed:
+    for each financing leg, what returned is capped by the leg itself, and per financier by
+    the revenue it received. Linear in the flows, so it can be recorded every month of a
+    large world.
     """
-    successors: dict[str, list[str]] = defaultdict(list)
-    for src, dst in sorted(edges):
-        successors[src].append(dst)
-    cycles = []
+    commercial = {
+        pair: legs["commercial"] for pair, legs in flows.items() if legs["commercial"] > 0
+    }
+    paid_to: dict[str, set[str]] = defaultdict(set)  # who paid each agent (commercially)
+    paid_by: dict[str, dict[str, float]] = defaultdict(dict)  # whom each agent paid, how much
+    for (src, dst), value in commercial.items():
+        paid_to[dst].add(src)
+        paid_by[src][dst] = value
+    returned: dict[str, float] = defaultdict(float)
+    for (funder, company), legs in flows.items():
+        if legs["financing"] <= 0 or not paid_to[funder]:
+            continue
+        back = commercial.get((company, funder), 0.0)
+        for middle in paid_to[funder].intersection(paid_by[company]) - {funder, company}:
+            back += min(paid_by[company][middle], commercial[(middle, funder)])
+        returned[funder] += min(legs["financing"], back)
+    revenue = defaultdict(float)
+    for (_, dst), value in commercial.items():
+        revenue[dst] += value
+    return sum(min(amount, revenue[funder]) for funder, amount in returned.items())
 
-    def extend(path: list[str]) -> None:
-        for nxt in successors[path[-1]]:
-            if nxt == path[0]:
-                cycles.append(tuple(path))
-            elif nxt > path[0] and nxt not in path and len(path) < max_length:
-                extend([*path, nxt])
 
-    for start in sorted(successors):
-        extend([start])
-    return cycles
+def _rotate(nodes: tuple[str, ...]) -> tuple[str, ...]:
+    """The same cycle, written from its smallest name (so each cycle is found once)."""
+    i = nodes.index(min(nodes))
+    return nodes[i:] + nodes[:i]
 
 
 def exposures(contracts: Iterable[Contract], month: int):

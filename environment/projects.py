@@ -56,7 +56,8 @@ class DataCenterProject:
         return self.build_months_done >= self.build_months
 
     def energised(self, month: int) -> bool:
-        return self.ppa is not None and month >= self.ppa.start_month
+        """Power flows under a PPA from its start to its end (a renewal replaces it)."""
+        return self.ppa is not None and self.ppa.start_month <= month < self.ppa.end_month
 
     def capacity_online_gw(self, month: int) -> float:
         if self.status == CANCELLED or not (self.built and self.energised(month)):

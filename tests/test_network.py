@@ -15,7 +15,13 @@ from environment.contracts import (
     Loan,
 )
 from environment.model import BuildoutModel
-from environment.network import circular_financing, exposures, largest_exposure_share
+from environment.network import (
+    circular_financing,
+    circulating_usd_b,
+    exposures,
+    largest_exposure_share,
+    money_flows,
+)
 
 
 @dataclass(eq=False)
@@ -143,9 +149,10 @@ def test_vendor_financing_makes_a_cycle_whose_amount_is_the_smaller_leg():
             amount_usd_b=13.0,
         )
     )  # ... after the vendor invested 13
-    [cycle] = circular_financing(book.contracts)
+    [cycle] = circular_financing(money_flows(book.contracts))
     assert set(cycle.agents) == {"vendor", "lab"}
     assert cycle.amount_usd_b == pytest.approx(13.0)
+    assert circulating_usd_b(money_flows(book.contracts)) == pytest.approx(13.0)
 
 
 def test_overlapping_cycles_do_not_count_a_dollar_twice():
@@ -174,8 +181,9 @@ def test_overlapping_cycles_do_not_count_a_dollar_twice():
             )
         )
         c.paid_usd_b = paid
-    cycles = circular_financing(book.contracts)
+    cycles = circular_financing(money_flows(book.contracts))
     assert sum(c.amount_usd_b for c in cycles) == pytest.approx(10.0)  # the equity leg caps it
+    assert circulating_usd_b(money_flows(book.contracts)) == pytest.approx(10.0)
 
 
 def test_largest_exposure_share_is_the_biggest_debtors_share():
@@ -204,6 +212,10 @@ def test_model_network_and_columns_without_defaults():
     assert df["circular_financing_usd_b"].iloc[-1] > 0  # the gpu-leader finances its buyers
     assert 0 < df["largest_exposure_share"].iloc[-1] <= 1
     assert 0 < df["capacity_hhi"].iloc[-1] <= 1 and 0 < df["chip_supply_hhi"].iloc[-1] <= 1
+    recomputed = money_flows(model.contracts.contracts)  # the book keeps the same figures
+    assert set(model.contracts.flows) == set(recomputed)
+    for pair, legs in recomputed.items():
+        assert model.contracts.flows[pair] == pytest.approx(legs)
     table = model.exposures()
     focal = table[(table["agent"] == "cloud-b") & (table["counterparty"] == "focal-lab")]
     assert focal["owed_remaining_usd_b"].iloc[0] > 0  # the Oracle-like lease

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from environment.contracts import ChipSupplyAgreement
 from environment.markets.bargaining import bargain, scarcity_power
+from environment.projects import OPEN_ENDED_MONTHS
 
 #: Shortest delivery schedule a vendor offers (assumption: quarterly allocations, a year).
 MIN_DELIVERY_WINDOW_MONTHS = 12
@@ -45,7 +46,7 @@ def negotiate_chip_supply(
     )
     if price is None:
         return None
-    make_months = 12.0 * volume_gw / vendor.production_gw_per_year
+    make_months = min(12.0 * volume_gw / vendor.production_gw_per_year, OPEN_ENDED_MONTHS)
     start = month + int(max(0.0, wanted_from_months))
     window = max(MIN_DELIVERY_WINDOW_MONTHS, int(round(vendor.lead_time_months() + make_months)))
     return ChipSupplyAgreement(

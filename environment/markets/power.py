@@ -51,3 +51,21 @@ def negotiate_ppa(
         minimum_take_share=minimum_take_share,
         utilization=utilization,
     )
+
+
+def renew_ppa(
+    lab: AILab, utility: Utility, ppa: PowerPurchaseAgreement, month: int, minimum_take_share: float
+) -> PowerPurchaseAgreement | None:
+    """A new term for a campus already connected: no queue, the same bargaining over price."""
+    price = bargain(
+        buyer_reservation=lab.power_reservation_usd_mwh(),
+        seller_reservation=utility.power_price_usd_mwh(),
+        seller_power=0.3 + 0.7 * utility.grid_stress,
+    )
+    if price is None:
+        return None
+    return PowerPurchaseAgreement(
+        payer=lab, payee=utility, signed_month=month, start_month=month,
+        end_month=month + PPA_TERM_MONTHS, capacity_gw=ppa.capacity_gw, price_usd_mwh=price,
+        minimum_take_share=minimum_take_share, utilization=ppa.utilization, renewal=True,
+    )
