@@ -73,7 +73,7 @@ class Government(GigawattAgent):
             else:
                 project.permit = DENIED
                 self.permits_denied += 1
-                project.owner.cancel(project, "permit denied")
+                project.owner.cancel(project)
 
     def update_opposition(self) -> None:
         """Opposition follows load share, price rises and water use; moratoria switch on/off."""

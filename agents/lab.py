@@ -6,6 +6,7 @@ import math
 
 from agents.base import GigawattAgent
 from environment.contracts import (
+    ACTIVE,
     BROKEN,
     CapacityLease,
     ChipSupplyAgreement,
@@ -530,10 +531,13 @@ class AILab(GigawattAgent):
             else:
                 del self.arrears_usd_b[payee]
 
-    def cancel(self, project: DataCenterProject, reason: str) -> None:
+    def cancel(self, project: DataCenterProject) -> None:
+        """Give a campus up (its permit was refused): its power contract breaks, and it leaves
+        the lab's own list (the model keeps every campus ever started)."""
         project.status = CANCELLED
-        if project.ppa is not None and project.ppa.status == "active":
-            self.model.contracts.close(project.ppa, "broken", self.model.month)
+        self.projects.remove(project)
+        if project.ppa is not None and project.ppa.status == ACTIVE:
+            self.model.contracts.close(project.ppa, BROKEN, self.model.month)
             project.utility.release(project.ppa)
 
     def withdraw(self) -> float:
@@ -547,6 +551,7 @@ class AILab(GigawattAgent):
                 pr.status = CANCELLED
             if pr.ppa is not None and pr.ppa.status == BROKEN:
                 pr.utility.release(pr.ppa)
+        self.projects = [pr for pr in self.projects if pr.status != CANCELLED]
         return cancelled
 
     def new_month(self) -> None:

@@ -111,6 +111,8 @@ class BuildoutModel(mesa.Model):
     ``environment.parameters.PARAMETERS`` can be overridden by keyword; an unknown name or an
     out-of-range value raises ValueError naming it and its allowed range. ``rng`` is accepted
     as an alias of ``seed`` so that ``mesa.batch_run`` can pass ``"rng": range(n)``.
+    ``record_agents=False`` skips the agents table (sweeps that read only the model table run
+    about a tenth faster).
     """
 
     def __init__(
@@ -118,6 +120,7 @@ class BuildoutModel(mesa.Model):
         scenario: str = "baseline",
         seed: int | None = None,
         rng: int | None = None,
+        record_agents: bool = True,
         **overrides,
     ) -> None:
         overrides = validate(overrides)  # before any work: bad input fails fast
@@ -157,7 +160,7 @@ class BuildoutModel(mesa.Model):
         self._revenue_log: deque[float] = deque(maxlen=13)
         self.datacollector = mesa.DataCollector(
             model_reporters={c: c for c in MODEL_COLUMNS},
-            agent_reporters=AGENT_REPORTERS,
+            agent_reporters=AGENT_REPORTERS if record_agents else {},
         )
         self._record()
         self.datacollector.collect(self)

@@ -90,7 +90,7 @@ def simulate(
     kwargs = dict(params)
     if horizon_months is not None:
         kwargs["horizon_months"] = int(horizon_months)
-    model = BuildoutModel(scenario=scenario, seed=int(seed), **kwargs)
+    model = BuildoutModel(scenario=scenario, seed=int(seed), record_agents=False, **kwargs)
     try:
         while model.running:
             model.step()
