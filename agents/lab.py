@@ -163,7 +163,7 @@ class AILab(GigawattAgent):
         p = self.model.p
         it = p.capex_per_gw_usd_b * p.it_share_of_capex / (p.it_equipment_life_months / 12)
         facility = p.capex_per_gw_usd_b * (1 - p.it_share_of_capex) / (FACILITY_LIFE_MONTHS / 12)
-        energy = p.utilization * 8760 * 1e3 * self.model.average_power_price_usd_mwh() * 1e-9
+        energy = p.utilization * 8760 * 1e3 * self.model.power_price_now_usd_mwh * 1e-9
         return 1.1 * (it + facility + p.opex_usd_b_per_gw_year + energy)
 
     # --- phase 1: capital -------------------------------------------------------------------

@@ -158,6 +158,7 @@ class BuildoutModel(mesa.Model):
             lab.name: deque([lab.capacity_online_gw], maxlen=13) for lab in self.labs
         }
         self._revenue_log: deque[float] = deque(maxlen=13)
+        self.read_markets()
         self.datacollector = mesa.DataCollector(
             model_reporters={c: c for c in MODEL_COLUMNS},
             agent_reporters=AGENT_REPORTERS if record_agents else {},
@@ -340,6 +341,7 @@ class BuildoutModel(mesa.Model):
     def step(self) -> None:
         self.month += 1
         self._apply_shocks()
+        self.read_markets()
         for lab in self.labs:
             lab.new_month()
         # 1. Capital
@@ -407,8 +409,20 @@ class BuildoutModel(mesa.Model):
         p = self.p
         return p.revenue_per_gw_year_usd_b * (1.0 - p.compute_price_decline_per_year) ** self.years
 
+    def read_markets(self) -> None:
+        """What every agent sees at the start of a month: the best chips on sale, the average
+        power price and each lab's capacity growth over the last year (read once, so that the
+        many agents asking stay cheap)."""
+        self.best_efficiency_index = max((v.efficiency_index for v in self.vendors), default=1.0)
+        self.power_price_now_usd_mwh = self.average_power_price_usd_mwh()
+        self._lab_growth = {}
+        for lab in self.labs:
+            log = self._capacity_log.get(lab.name)
+            if not lab.defaulted and log:
+                self._lab_growth[lab] = log[-1] / log[0] - 1.0 if log[0] > 0 else 0.0
+
     def best_efficiency(self) -> float:
-        return max((v.efficiency_index for v in self.vendors), default=1.0)
+        return self.best_efficiency_index
 
     def average_power_price_usd_mwh(self) -> float:
         load = sum(u.load_gw for u in self.utilities)
@@ -418,15 +432,12 @@ class BuildoutModel(mesa.Model):
 
     def rival_growth(self, lab: AILab) -> float:
         """How much faster rivals' capacity grew over the last year than this lab's."""
-
-        def growth(name: str) -> float:
-            log = self._capacity_log[name]
-            return log[-1] / log[0] - 1.0 if log[0] > 0 else 0.0
-
-        rivals = [growth(r.name) for r in self.labs if r is not lab and not r.defaulted]
-        if not rivals:
+        growth = self._lab_growth
+        others = len(growth) - (lab in growth)
+        if others <= 0:
             return 0.0
-        return sum(rivals) / len(rivals) - growth(lab.name)
+        own = growth.get(lab, 0.0)
+        return (sum(growth.values()) - (own if lab in growth else 0.0)) / others - own
 
     # --- contracts phase --------------------------------------------------------------------
     def choose_site(self, lab: AILab, size_gw: float) -> Government | None:
@@ -453,6 +464,10 @@ class BuildoutModel(mesa.Model):
             if score > best_score:
                 best, best_score = gov, score
         return best
+
+    def sample_top(self, ranked: list, exclude) -> list:
+        """The first ``market_sample_size`` of a ranking, leaving out the one asking."""
+        return [a for a in ranked if a is not exclude][: self.p.market_sample_size]
 
     def sample(self, agents: list) -> list:
         """The counterparties an agent considers in one search: all of them, or a random
@@ -543,11 +558,9 @@ class BuildoutModel(mesa.Model):
         lessors = sorted((lab for lab, gw in spare.items() if gw > 0.05), key=lambda r: -spare[r])
         for lab in self._active_labs_shuffled():
             need = lab.lease_need_gw()
-            for lessor in lessors:
+            for lessor in self.sample_top(lessors, exclude=lab):
                 if need <= 0.05:
                     break
-                if lessor is lab:
-                    continue
                 lease = negotiate_lease(lab, lessor, need, self.month, self.p.lease_term_months)
                 if lease is not None:
                     self.contracts.sign(lease)
