@@ -4,8 +4,8 @@ Runs a seeded Latin hypercube over the drivers of the capital crunch through the
 (on Dask), then lets PRIM find the box of parameter space where the focal lab defaults in most
 seeds. Run from the repository root:
 
-    python -m experiments.study_prim_default --experiments 500 --workers 2
-    python -m experiments.study_prim_default --scheduler tcp://HOST:8786   # an existing cluster
+    python -m experiments.studies.prim_focal_default --experiments 500 --workers 2
+    python -m experiments.studies.prim_focal_default --scheduler tcp://HOST:8786   # an existing cluster
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finder = prim.Prim(experiments[list(UNCERTAINTIES)], defaults, threshold=args.threshold)
     box = finder.find_box()
-    box.inspect()
+    print(f"PRIM box: coverage {box.coverage:.2f}, density {box.density:.2f}")
+    print(box.box_lims[-1].to_string())
     return 0
 
 
