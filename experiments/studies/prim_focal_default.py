@@ -5,7 +5,7 @@ Runs a seeded Latin hypercube over the drivers of the capital crunch through the
 seeds. Run from the repository root:
 
     python -m experiments.studies.prim_focal_default --experiments 500 --workers 2
-    python -m experiments.studies.prim_focal_default --scheduler tcp://HOST:8786   # an existing cluster
+    python -m experiments.studies.prim_focal_default --scheduler tcp://HOST:8786  # a cluster
 """
 
 from __future__ import annotations
