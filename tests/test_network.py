@@ -50,6 +50,48 @@ def loan(book, borrower, lender, principal):
     )
 
 
+def chips(book, lab, vendor, volume_gw, price):
+    return book.sign(
+        ChipSupplyAgreement(
+            payer=lab,
+            payee=vendor,
+            signed_month=0,
+            start_month=0,
+            end_month=12,
+            volume_gw=volume_gw,
+            price_usd_b_per_gw=price,
+        )
+    )
+
+
+def lease(book, lessee, lessor, price_per_year):
+    """1 GW for a year."""
+    return book.sign(
+        CapacityLease(
+            payer=lessee,
+            payee=lessor,
+            signed_month=0,
+            start_month=0,
+            end_month=12,
+            capacity_gw=1.0,
+            price_usd_b_per_gw_year=price_per_year,
+        )
+    )
+
+
+def stake(book, company, investor, amount):
+    return book.sign(
+        EquityStake(
+            payer=company,
+            payee=investor,
+            signed_month=0,
+            start_month=0,
+            end_month=10**6,
+            amount_usd_b=amount,
+        )
+    )
+
+
 def test_cascade_propagates_exactly_the_losses_the_contracts_imply_round_by_round():
     a, b, c, d, e = (
         agent("A"),
@@ -60,17 +102,7 @@ def test_cascade_propagates_exactly_the_losses_the_contracts_imply_round_by_roun
     )
     book = ContractBook()
     loan(book, a, b, 10.0)  # A owes B 10: more than B's buffer of 5
-    book.sign(
-        CapacityLease(
-            payer=a,
-            payee=d,
-            signed_month=0,
-            start_month=0,
-            end_month=12,
-            capacity_gw=1.0,
-            price_usd_b_per_gw_year=6.0,
-        )
-    )  # 6 left over a year
+    lease(book, a, d, 6.0)  # 6 left over a year
     loan(book, b, c, 8.0)  # B owes C 8: C survives with a buffer of 20
     loan(book, c, e, 3.0)  # never triggered: C does not default
     claims_before = exposures(book.contracts, month=0)
@@ -95,60 +127,21 @@ def test_cascade_propagates_exactly_the_losses_the_contracts_imply_round_by_roun
 def test_a_defaulted_lessor_or_vendor_breaks_what_it_was_to_deliver():
     lab, vendor, lessor = agent("lab", 50.0), agent("vendor"), agent("lessor")
     book = ContractBook()
-    chips = book.sign(
-        ChipSupplyAgreement(
-            payer=lab,
-            payee=vendor,
-            signed_month=0,
-            start_month=0,
-            end_month=12,
-            volume_gw=1.0,
-            price_usd_b_per_gw=20.0,
-        )
-    )
-    lease = book.sign(
-        CapacityLease(
-            payer=lab,
-            payee=lessor,
-            signed_month=0,
-            start_month=0,
-            end_month=12,
-            capacity_gw=1.0,
-            price_usd_b_per_gw_year=10.0,
-        )
-    )
+    supply = chips(book, lab, vendor, 1.0, 20.0)
+    rent = lease(book, lab, lessor, 10.0)
     propagate(vendor, book, 0, buffer_of=lambda x: x.buffer)
-    assert chips.status == BROKEN and lease.status == "active"
+    assert supply.status == BROKEN and rent.status == "active"
     cascade, _ = propagate(lessor, book, 0, buffer_of=lambda x: x.buffer)
-    assert lease.status == BROKEN
+    assert rent.status == BROKEN
     assert cascade.total_loss_usd_b == 0.0  # the lab owed nothing to deliverers that failed
 
 
 def test_vendor_financing_makes_a_cycle_whose_amount_is_the_smaller_leg():
     vendor, lab = agent("vendor"), agent("lab")
     book = ContractBook()
-    deal = book.sign(
-        ChipSupplyAgreement(
-            payer=lab,
-            payee=vendor,
-            signed_month=0,
-            start_month=0,
-            end_month=12,
-            volume_gw=2.0,
-            price_usd_b_per_gw=30.0,
-        )
-    )
+    deal = chips(book, lab, vendor, 2.0, 30.0)
     deal.paid_usd_b = 45.0  # the lab paid 45 for chips ...
-    book.sign(
-        EquityStake(
-            payer=lab,
-            payee=vendor,
-            signed_month=0,
-            start_month=0,
-            end_month=10**6,
-            amount_usd_b=13.0,
-        )
-    )  # ... after the vendor invested 13
+    stake(book, lab, vendor, 13.0)  # ... after the vendor invested 13
     [cycle] = circular_financing(money_flows(book.contracts))
     assert set(cycle.agents) == {"vendor", "lab"}
     assert cycle.amount_usd_b == pytest.approx(13.0)
@@ -158,28 +151,9 @@ def test_vendor_financing_makes_a_cycle_whose_amount_is_the_smaller_leg():
 def test_overlapping_cycles_do_not_count_a_dollar_twice():
     vendor, lab, cloud = agent("vendor"), agent("lab"), agent("cloud")
     book = ContractBook()
-    book.sign(
-        EquityStake(
-            payer=lab,
-            payee=vendor,
-            signed_month=0,
-            start_month=0,
-            end_month=10**6,
-            amount_usd_b=10.0,
-        )
-    )
+    stake(book, lab, vendor, 10.0)
     for payer, payee, paid in ((lab, vendor, 6.0), (lab, cloud, 8.0), (cloud, vendor, 8.0)):
-        c = book.sign(
-            CapacityLease(
-                payer=payer,
-                payee=payee,
-                signed_month=0,
-                start_month=0,
-                end_month=12,
-                capacity_gw=1.0,
-                price_usd_b_per_gw_year=1.0,
-            )
-        )
+        c = lease(book, payer, payee, 1.0)
         c.paid_usd_b = paid
     cycles = circular_financing(money_flows(book.contracts))
     assert sum(c.amount_usd_b for c in cycles) == pytest.approx(10.0)  # the equity leg caps it
