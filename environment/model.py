@@ -126,7 +126,7 @@ class BuildoutModel(mesa.Model):
         overrides = validate(overrides)  # before any work: bad input fails fast
         spec = load_scenario(scenario)
         super().__init__(rng=seed if seed is not None else rng)
-        self.scenario = spec["name"]
+        self.scenario_name = spec["name"]  # (Mesa 3.5 models own a `scenario` attribute)
         self.p = SimpleNamespace(**validate({**defaults(), **spec["parameters"], **overrides}))
         self.month = 0
         self.ledger = Ledger()

@@ -269,7 +269,7 @@ def run_summary(model: Any, names: Iterable[str] | None = None) -> str:
     if names is None:
         from viz.controls import SLIDERS as names
     p = getattr(model, "p", None)
-    parts = [f"scenario {getattr(model, 'scenario', '?')}",
+    parts = [f"scenario {getattr(model, 'scenario_name', '?')}",
              f"seed {getattr(model, 'viz_seed', 'n/a')}"]
     for name in names:
         value = getattr(p, name, None)

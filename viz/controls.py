@@ -12,6 +12,7 @@ from typing import Any
 
 from environment.model import BuildoutModel
 from environment.parameters import PARAMETERS
+from environment.scenario import list_scenarios
 
 #: Parameters with a slider, in sidebar order, with the short label the narrow sidebar shows
 #: (the unit is appended from the table).
@@ -34,18 +35,6 @@ SHOCK_PARAMS = ("efficiency_shock_month", "efficiency_shock_factor")
 DEFAULT_SEED = 42
 
 
-def scenario_names() -> list[str]:
-    """Scenario names for the selector ('baseline' if the scenario module offers no list)."""
-    import importlib
-
-    for module in ("environment.scenario", "environment.scenarios"):
-        try:
-            names = list(importlib.import_module(module).list_scenarios())
-        except (ImportError, AttributeError):
-            continue
-        if names:
-            return names
-    return ["baseline"]
 
 
 def _nice_step(span: float) -> float:
@@ -89,8 +78,8 @@ def slider_spec(name: str) -> dict[str, Any]:
 def model_params() -> dict[str, Any]:
     """Everything SolaraViz shows in its 'Model Parameters' card."""
     params: dict[str, Any] = {
-        "scenario": {"type": "Select", "value": "baseline" if "baseline" in scenario_names()
-                     else scenario_names()[0], "values": scenario_names(), "label": "scenario"},
+        "scenario": {"type": "Select", "value": "baseline", "values": list_scenarios(),
+                     "label": "scenario"},
         "seed": {"type": "InputText", "value": str(DEFAULT_SEED), "label": "seed (blank = random)"},
         "efficiency_shock": {"type": "Select", "value": SHOCK_SCENARIO,
                              "values": [SHOCK_SCENARIO, SHOCK_ON, SHOCK_OFF],
