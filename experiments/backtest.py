@@ -226,9 +226,8 @@ def simulate_frame(
     operating outflows + depreciation - revenue, where depreciation is what its asset book lost
     over the step net of the capex added to it.
     """
-    import mesa
-
     from environment.model import BuildoutModel
+    from experiments.outcomes import release
 
     model = BuildoutModel(scenario=str(scenario), seed=int(seed), **dict(overrides or {}))
     lab = model.focal_lab
@@ -246,7 +245,7 @@ def simulate_frame(
             losses.append(lab.outflows_month_usd_b + depreciation - lab.revenue_annual_usd_b / 12.0)
         frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     finally:
-        mesa.Agent._ids.pop(model, None)  # Mesa 3.3 leaks models without this (see outcomes.py)
+        release(model)
     frame["lab_net_loss_month_usd_b"] = losses
     return frame
 

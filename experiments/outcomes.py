@@ -100,6 +100,12 @@ def simulate(
             out.update({c: frame[c].to_numpy(dtype=float) for c in SERIES_COLUMNS})
         return out
     finally:
-        # Mesa 3.3 keeps every model alive through its agent-id registry; long sweeps leak
-        # without this (fixed in Mesa 3.4.2).
-        mesa.Agent._ids.pop(model, None)
+        release(model)
+
+
+def release(model: mesa.Model) -> None:
+    """Let a finished model be freed: Mesa 3.3 keeps every model alive through its agent-id
+    registry, so long sweeps leak without this (Mesa 3.4.2 fixed it and has no registry)."""
+    registry = getattr(mesa.Agent, "_ids", None)
+    if registry is not None:
+        registry.pop(model, None)
