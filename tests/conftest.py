@@ -1,5 +1,6 @@
 """Shared fixtures: a baseline run reused by tests that only read it."""
 
+import mesa
 import pytest
 
 from environment.model import BuildoutModel
@@ -14,3 +15,9 @@ def run_model(months: int | None = None, seed: int = 1, **overrides) -> Buildout
 @pytest.fixture(scope="session")
 def baseline() -> BuildoutModel:
     return run_model()
+
+
+def step_label(n: int) -> str:
+    """The step counter in Mesa's SolaraViz sidebar: "Step: n" on Mesa 3.3, "Time: n.0" on the
+    Mesa versions whose models keep a ``time``."""
+    return f"Time: {float(n)}" if hasattr(mesa.Model(), "time") else f"Step: {n}"

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import step_label
 
 from viz.serve import solara_command, solara_env
 
@@ -119,7 +120,7 @@ def _network_src(page) -> str:
 
 
 def _step_counter(page, n: int) -> None:
-    page.get_by_text(f"Step: {n}", exact=True).wait_for(timeout=15_000)
+    page.get_by_text(step_label(n), exact=True).wait_for(timeout=15_000)
 
 
 def test_page_renders_steps_resets_and_takes_inputs(browser, server):
@@ -179,7 +180,7 @@ def test_page_renders_steps_resets_and_takes_inputs(browser, server):
 
     # Play a couple of simulated years for the screenshot, then pause.
     page.get_by_role("button", name="▶").click()
-    _wait_for(lambda: page.get_by_text("Step: 24", exact=True).count(), "24 months of play",
+    _wait_for(lambda: page.get_by_text(step_label(24), exact=True).count(), "24 months of play",
               timeout=30)
     page.get_by_role("button", name="❚❚").click()
     # Solara scrolls inside its layout, so a full-page shot needs a viewport the page fits in.

@@ -21,6 +21,8 @@ with warnings.catch_warnings():  # Mesa 3.3's SolaraViz trips Solara's hook lint
     warnings.simplefilter("ignore", UserWarning)
     from mesa.visualization import SolaraViz  # noqa: E402
 
+from conftest import step_label  # noqa: E402
+
 from environment.contracts import BROKEN  # noqa: E402
 from environment.parameters import PARAMETERS  # noqa: E402
 from viz import components as C  # noqa: E402
@@ -231,13 +233,13 @@ def test_page_steps_and_resets_without_server_errors():
         t0 = time.perf_counter()
         step.widget.click()
         times.append(time.perf_counter() - t0)
-    rc.find(children=["Step: 3"]).assert_single()
+    rc.find(children=[step_label(3)]).assert_single()
     assert model.steps == 3
     # the network image and the table follow the model
     html = " ".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
     assert "(month 3," in html
     rc.find(v.Btn, children=["Reset"]).widget.click()
-    rc.find(children=["Step: 0"]).assert_single()
+    rc.find(children=[step_label(0)]).assert_single()
     assert max(times) < 1.0, f"step + redraw took {max(times):.2f} s"
     rc.close()
 
