@@ -144,6 +144,8 @@ _ENTRANT_SECTION = {"new_lab": "labs", "new_vendor": "vendors", "new_investor": 
 
 
 def scenario_path(name_or_path: str | Path) -> Path:
+    if not isinstance(name_or_path, str | Path):
+        raise ValueError(f"scenario must be a scenario name or a .toml path, got {name_or_path!r}")
     path = Path(name_or_path)
     if path.suffix == ".toml" and path.exists():
         return path

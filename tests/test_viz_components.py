@@ -73,8 +73,8 @@ def test_slider_ranges_come_from_the_parameter_table():
         assert abs(steps - round(steps)) < 1e-6, name
     month = params["efficiency_shock_month"]
     assert month["min"] == 1 and month["max"] <= PARAMETERS["efficiency_shock_month"].high
-    assert params["scenario"]["value"] in params["scenario"]["values"]
-    assert "baseline" in params["scenario"]["values"]
+    assert params["scenario_name"]["value"] in params["scenario_name"]["values"]
+    assert "baseline" in params["scenario_name"]["values"]
 
 
 def test_sliders_at_default_leave_the_scenario_alone_and_moved_ones_override():

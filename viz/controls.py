@@ -78,8 +78,8 @@ def slider_spec(name: str) -> dict[str, Any]:
 def model_params() -> dict[str, Any]:
     """Everything SolaraViz shows in its 'Model Parameters' card."""
     params: dict[str, Any] = {
-        "scenario": {"type": "Select", "value": "baseline", "values": list_scenarios(),
-                     "label": "scenario"},
+        "scenario_name": {"type": "Select", "value": "baseline", "values": list_scenarios(),
+                          "label": "scenario"},
         "seed": {"type": "InputText", "value": str(DEFAULT_SEED), "label": "seed (blank = random)"},
         "efficiency_shock": {"type": "Select", "value": SHOCK_SCENARIO,
                              "values": [SHOCK_SCENARIO, SHOCK_ON, SHOCK_OFF],
@@ -114,7 +114,7 @@ def _clean(name: str, value: Any) -> Any:
 
 
 def model_kwargs(
-    scenario: str = "baseline",
+    scenario_name: str = "baseline",
     seed: Any = DEFAULT_SEED,
     efficiency_shock: str = SHOCK_SCENARIO,
     **values: Any,
@@ -138,7 +138,7 @@ def model_kwargs(
             overrides[name] = _clean(name, values.get(name, slider_spec(name)["value"]))
     elif efficiency_shock == SHOCK_OFF:
         overrides["efficiency_shock_month"] = 0
-    return {"scenario": scenario, "seed": parse_seed(seed), **overrides}
+    return {"scenario": scenario_name, "seed": parse_seed(seed), **overrides}
 
 
 class VizModel(BuildoutModel):
@@ -146,12 +146,15 @@ class VizModel(BuildoutModel):
 
     def __init__(
         self,
-        scenario: str = "baseline",
+        scenario_name: str = "baseline",
         seed: Any = DEFAULT_SEED,
         efficiency_shock: str = SHOCK_SCENARIO,
         **kwargs: Any,  # Mesa's parameter check accepts unknown names only under this name
     ) -> None:
-        built = model_kwargs(scenario, seed, efficiency_shock, **kwargs)
+        # Mesa 3.5's Reset passes its own experimental `scenario` object to models that take
+        # **kwargs; Gigawatt's scenario is the page's `scenario_name`, so Mesa's is dropped.
+        kwargs.pop("scenario", None)
+        built = model_kwargs(scenario_name, seed, efficiency_shock, **kwargs)
         super().__init__(**built)
         self.viz_seed: int | None = built["seed"]  # shown on the page (None = random)
 
