@@ -137,47 +137,32 @@ def plot_pipeline_by_gate(table: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
-def plot_funding(table: pd.DataFrame, path: Path) -> Path:
-    """Focal lab's unmet funding need and its cash, median and band."""
+def _two_bands(table: pd.DataFrame, path: Path, panels: list[tuple[str, str, str]],
+               title: str, legend_at: str) -> Path:
+    """Two side-by-side band panels, each (metric, title, unit)."""
     colours = _colours(_order(table))
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
-    _band_panel(
-        axes[0],
-        table,
-        "funding_gap_usd_b",
-        colours,
-        "Focal lab: funding need left unmet this month",
-        "USD bn",
-    )
-    _band_panel(axes[1], table, "lab_cash_usd_b", colours, "Focal lab: cash", "USD bn")
-    axes[0].legend(loc="upper left", fontsize=8)
-    fig.suptitle(f"Funding gap and cash: median and 5-95 % band over {_runs(table)} seeds")
+    for ax, (metric, panel_title, unit) in zip(axes, panels, strict=True):
+        _band_panel(ax, table, metric, colours, panel_title, unit)
+    axes[0].legend(loc=legend_at, fontsize=8)
+    fig.suptitle(f"{title}: median and 5-95 % band over {_runs(table)} seeds")
     return _save(fig, path)
+
+
+def plot_funding(table: pd.DataFrame, path: Path) -> Path:
+    """Focal lab's unmet funding need and its cash, median and band."""
+    return _two_bands(table, path, [
+        ("funding_gap_usd_b", "Focal lab: funding need left unmet this month", "USD bn"),
+        ("lab_cash_usd_b", "Focal lab: cash", "USD bn"),
+    ], "Funding gap and cash", "upper left")
 
 
 def plot_prices(table: pd.DataFrame, path: Path) -> Path:
     """Chip list price per GW and power tariff, median and band."""
-    colours = _colours(_order(table))
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
-    _band_panel(
-        axes[0],
-        table,
-        "chip_price_usd_b_per_gw",
-        colours,
-        "Chip price (supply-weighted list price)",
-        "USD bn per GW",
-    )
-    _band_panel(
-        axes[1],
-        table,
-        "power_price_usd_mwh",
-        colours,
-        "Power price (load-weighted tariff)",
-        "USD/MWh",
-    )
-    axes[0].legend(loc="upper right", fontsize=8)
-    fig.suptitle(f"Prices: median and 5-95 % band over {_runs(table)} seeds")
-    return _save(fig, path)
+    return _two_bands(table, path, [
+        ("chip_price_usd_b_per_gw", "Chip price (supply-weighted list price)", "USD bn per GW"),
+        ("power_price_usd_mwh", "Power price (load-weighted tariff)", "USD/MWh"),
+    ], "Prices", "upper right")
 
 
 def plot_risk(risk: pd.DataFrame, path: Path) -> Path:
