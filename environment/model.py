@@ -158,6 +158,7 @@ class BuildoutModel(mesa.Model):
             lab.name: deque([lab.capacity_online_gw], maxlen=13) for lab in self.labs
         }
         self._revenue_log: deque[float] = deque(maxlen=13)
+        self._growth_factors: dict[tuple, float] = {}
         self.read_markets()
         self.datacollector = mesa.DataCollector(
             model_reporters={c: c for c in MODEL_COLUMNS},
@@ -399,7 +400,16 @@ class BuildoutModel(mesa.Model):
         return p.demand_growth_per_year * 0.5 ** (years / p.demand_growth_halflife_years)
 
     def demand_growth_factor(self, months_ahead: int, scale: float = 1.0) -> float:
-        """How much demand grows over the next ``months_ahead`` months on the current trend."""
+        """How much demand grows over the next ``months_ahead`` months on the current trend
+        (the same for every lab with the same growth scale, so worked out once a month)."""
+        key = (self.month, months_ahead, scale)
+        if key not in self._growth_factors:
+            self._growth_factors = {key: self._demand_growth_factor(months_ahead, scale),
+                                    **{k: v for k, v in self._growth_factors.items()
+                                       if k[0] == self.month}}
+        return self._growth_factors[key]
+
+    def _demand_growth_factor(self, months_ahead: int, scale: float) -> float:
         return math.prod(
             (1.0 + scale * self.demand_growth_rate(self.month + k)) ** (1 / 12)
             for k in range(1, months_ahead + 1)
@@ -475,7 +485,7 @@ class BuildoutModel(mesa.Model):
         k = self.p.market_sample_size
         if len(agents) <= k:
             return agents
-        picked = sorted(self.rng.choice(len(agents), size=k, replace=False))
+        picked = sorted(self.random.sample(range(len(agents)), k))
         return [agents[i] for i in picked]
 
     def start_project(
