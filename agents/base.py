@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import mesa
 
+from environment.contracts import Loan
+
 
 class GigawattAgent(mesa.Agent):
     """Base for the five actors. State is plain attributes; money moves via ``model.ledger``."""
@@ -27,8 +29,6 @@ class GigawattAgent(mesa.Agent):
 
     @property
     def debt_usd_b(self) -> float:
-        from environment.contracts import Loan
-
         return sum(
             c.principal_usd_b for c in self.model.contracts.of(self, Loan) if c.payer is self
         )

@@ -12,7 +12,6 @@ from environment.contracts import (
     ChipSupplyAgreement,
     Contract,
     Loan,
-    PowerPurchaseAgreement,
 )
 from environment.markets.capital import FundingRequest
 from environment.projects import (
@@ -568,6 +567,3 @@ class AILab(GigawattAgent):
     def pipeline_gw(self) -> float:
         month = self.model.month
         return sum(pr.pipeline_gw(month) for pr in self.projects)
-
-    def ppas(self) -> list[PowerPurchaseAgreement]:
-        return [pr.ppa for pr in self.projects if pr.ppa is not None]

@@ -73,7 +73,6 @@ class Utility(GigawattAgent):
         self.generation_kinds = sorted(generation_kinds, key=lambda k: k.lead_time_months)
         self.plants: list[PlantUnderConstruction] = []
         self.started_this_year_gw = 0.0
-        self.energy_sold_usd_b = 0.0
 
     # --- state read by others --------------------------------------------------------------
     @property
@@ -128,7 +127,7 @@ class Utility(GigawattAgent):
         return month + max(delay, int(months_to_build))
 
     def sign(self, ppa: PowerPurchaseAgreement) -> None:
-        """Reserve capacity for a signed PPA and build the generation it needs."""
+        """Reserve capacity for a signed PPA (``build`` starts the generation it needs)."""
         self.reserved_gw += ppa.capacity_gw
 
     # --- monthly rules ----------------------------------------------------------------------

@@ -123,6 +123,16 @@ def test_design_sizes_and_types(design, size, points):
     assert {p["chip_allocation_rule"] for p in design_points} == {"pro_rata", "strategic_first"}
 
 
+#: The Ishigami inputs as a sweep spec's tail (the fourth is the dummy).
+ISHIGAMI_INPUTS = """outcomes = ["capacity_online_gw_final"]
+[parameters]
+ambition = [0.0, 5.0]
+rivalry_weight = [0.0, 5.0]
+lease_urgency_premium = [0.0, 3.0]
+sentiment_noise = [0.0, 0.5]
+"""
+
+
 def ishigami(params, seed, horizon_months=None, scenario="baseline", series=False):
     """Ishigami function of three model parameters rescaled to [-pi, pi]; the fourth swept
     input (sentiment_noise) is a dummy it ignores. Analytic S1 = (0.314, 0.442, 0),
@@ -141,13 +151,7 @@ def test_sobol_analysis_recovers_ishigami_indices_and_a_dummy_gets_zero(tmp_path
 design = "sobol"
 samples = 1024
 second_order = false
-outcomes = ["capacity_online_gw_final"]
-[parameters]
-ambition = [0.0, 5.0]
-rivalry_weight = [0.0, 5.0]
-lease_urgency_premium = [0.0, 3.0]
-sentiment_noise = [0.0, 0.5]
-""")
+""" + ISHIGAMI_INPUTS)
     table = run_sweep(spec, tmp_path / "out", progress=False, fn=ishigami)
     assert len(table) == 1024 * (4 + 2)
     indices = pd.read_csv(tmp_path / "out" / "sensitivity.csv").set_index("parameter")
@@ -165,13 +169,7 @@ def test_morris_screening_gives_the_dummy_no_effect(tmp_path):
 design = "morris"
 samples = 20
 levels = 4
-outcomes = ["capacity_online_gw_final"]
-[parameters]
-ambition = [0.0, 5.0]
-rivalry_weight = [0.0, 5.0]
-lease_urgency_premium = [0.0, 3.0]
-sentiment_noise = [0.0, 0.5]
-""")
+""" + ISHIGAMI_INPUTS)
     table = run_sweep(spec, tmp_path / "out", progress=False, fn=ishigami)
     assert len(table) == 20 * (4 + 1)
     indices = pd.read_csv(tmp_path / "out" / "sensitivity.csv").set_index("parameter")
