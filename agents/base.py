@@ -29,9 +29,7 @@ class GigawattAgent(mesa.Agent):
 
     @property
     def debt_usd_b(self) -> float:
-        return sum(
-            c.principal_usd_b for c in self.model.contracts.of(self, Loan) if c.payer is self
-        )
+        return sum(c.principal_usd_b for c in self.model.contracts.of(self, Loan, "payer"))
 
     @property
     def in_distress(self) -> bool:

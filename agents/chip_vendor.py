@@ -49,7 +49,8 @@ class ChipVendor(GigawattAgent):
     # --- what the vendor would accept -------------------------------------------------------
     @property
     def backlog_gw(self) -> float:
-        return sum(c.undelivered_gw for c in self.model.contracts.of(self, ChipSupplyAgreement))
+        agreements = self.model.contracts.of(self, ChipSupplyAgreement, "payee")
+        return sum(c.undelivered_gw for c in agreements)
 
     @property
     def backlog_months(self) -> float:
@@ -73,7 +74,7 @@ class ChipVendor(GigawattAgent):
         month = model.month
         supply = self.production_gw_per_year / 12.0
         agreements = [
-            c for c in model.contracts.of(self, ChipSupplyAgreement) if c.is_running(month)
+            c for c in model.contracts.of(self, ChipSupplyAgreement, "payee") if c.is_running(month)
         ]
         strategic_first = model.p.chip_allocation_rule == "strategic_first"
         calls = []
@@ -117,7 +118,7 @@ class ChipVendor(GigawattAgent):
             self.model.invest_equity(self, agreement.payer, amount, "vendor financing")
 
     def holds_equity_in(self, company) -> bool:
-        return any(c.payee is self for c in self.model.contracts.of(company, EquityStake))
+        return any(c.payee is self for c in self.model.contracts.of(company, EquityStake, "payer"))
 
     def adjust(self) -> None:
         """Price follows the backlog and the industry's cost level (a timeline may change

@@ -85,7 +85,7 @@ class Investor(GigawattAgent):
         """Its free capital plus the claims it holds (equity at cost, loans at principal)."""
         month = self.model.month
         claims = sum(
-            c.remaining_value_usd_b(month) for c in self.model.contracts.of(self) if c.payee is self
+            c.remaining_value_usd_b(month) for c in self.model.contracts.of(self, role="payee")
         )
         return max(self.cash_usd_b, 0.0) + claims
 

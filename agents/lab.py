@@ -115,8 +115,8 @@ class AILab(GigawattAgent):
             own *= max(0.0, 1.0 - self.leased_out_gw / self.capacity_online_gw)
         leased = sum(
             lease.delivered_gw * lease.payee.fleet_efficiency()
-            for lease in self.model.contracts.of(self, CapacityLease)
-            if lease.payer is self and lease.is_running(self.model.month)
+            for lease in self.model.contracts.of(self, CapacityLease, "payer")
+            if lease.is_running(self.model.month)
         )
         return own + leased
 
@@ -186,8 +186,8 @@ class AILab(GigawattAgent):
         chips = usable_gw * price
         maturing = sum(
             loan.principal_usd_b
-            for loan in self.model.contracts.of(self, Loan)
-            if loan.payer is self and loan.end_month <= month + months
+            for loan in self.model.contracts.of(self, Loan, "payer")
+            if loan.end_month <= month + months
         )
         return deficit + construction + chips + maturing + sum(self.arrears_usd_b.values())
 
@@ -246,11 +246,10 @@ class AILab(GigawattAgent):
     def committed_gw(self) -> float:
         """Capacity it will have: own projects (online or not) plus leases in, less leases out."""
         month = self.model.month
-        leases = self.model.contracts.of(self, CapacityLease)
-        leased_in = sum(c.capacity_gw for c in leases if c.payer is self and c.end_month > month)
-        leased_out = sum(c.capacity_gw for c in leases if c.payee is self and c.end_month > month)
+        leases = self.model.contracts.of(self, CapacityLease, "payer")
+        leased_in = sum(c.capacity_gw for c in leases if c.end_month > month)
         own = sum(pr.size_gw for pr in self.projects if pr.status != CANCELLED)
-        return own + leased_in - leased_out
+        return own + leased_in - self.leased_out_commitments_gw()
 
     def capacity_target_gw(self) -> float:
         """GW it wants by the end of the planning horizon.
@@ -274,8 +273,8 @@ class AILab(GigawattAgent):
         month = self.model.month
         return sum(
             c.capacity_gw
-            for c in self.model.contracts.of(self, CapacityLease)
-            if c.payee is self and c.end_month > month
+            for c in self.model.contracts.of(self, CapacityLease, "payee")
+            if c.end_month > month
         )
 
     def announced_gw_at(self, month: int) -> float:
@@ -341,8 +340,8 @@ class AILab(GigawattAgent):
         month = self.model.month
         pending = sum(
             c.capacity_gw
-            for c in self.model.contracts.of(self, CapacityLease)
-            if c.payer is self and c.start_month > month
+            for c in self.model.contracts.of(self, CapacityLease, "payer")
+            if c.start_month > month
         )
         return self.shortfall_gw() - pending
 
@@ -482,21 +481,20 @@ class AILab(GigawattAgent):
                 load = pr.capacity_online_gw(month)
                 outflows += self.owe(pr.ppa.payee, pr.ppa.energy_cost_usd_b(load), "power", pr.ppa)
                 pr.utility.bill_fuel(pr.utility.energy_gwh(load, p.utilization))
-        for lease in model.contracts.of(self, CapacityLease):
-            if lease.payer is self and lease.is_running(month):
+        for lease in model.contracts.of(self, CapacityLease, "payer"):
+            if lease.is_running(month):
                 outflows += self.owe(
                     lease.payee,
                     lease.delivered_gw * lease.price_usd_b_per_gw_year / 12,
                     "capacity lease",
                     lease,
                 )
-        for loan in model.contracts.of(self, Loan):
-            if loan.payer is self:
-                interest = loan.monthly_obligation_usd_b(month)
-                outflows += self.owe(loan.payee, interest, "interest", loan)
-                if month + 1 >= loan.end_month:
-                    self.owe(loan.payee, loan.principal_usd_b, "loan repayment", loan)
-                    model.contracts.close(loan, "completed", month)
+        for loan in model.contracts.of(self, Loan, "payer"):
+            interest = loan.monthly_obligation_usd_b(month)
+            outflows += self.owe(loan.payee, interest, "interest", loan)
+            if month + 1 >= loan.end_month:
+                self.owe(loan.payee, loan.principal_usd_b, "loan repayment", loan)
+                model.contracts.close(loan, "completed", month)
         self.outflows_month_usd_b = outflows
         self.it_assets_usd_b *= 1.0 - 1.0 / p.it_equipment_life_months
         self.facility_assets_usd_b *= 1.0 - 1.0 / FACILITY_LIFE_MONTHS

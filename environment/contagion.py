@@ -67,7 +67,7 @@ def propagate(
     while frontier:
         cascade.rounds.append([agent.name for agent in frontier])
         for debtor in frontier:
-            creditors = [c.payee for c in book.of(debtor) if c.payer is debtor]
+            creditors = [c.payee for c in book.of(debtor, role="payer")]
             for agent in creditors + list(arrears_of(debtor)):  # buffers before write-offs
                 if not isinstance(agent, str) and agent not in buffers:
                     buffers[agent] = buffer_of(agent)

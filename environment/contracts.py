@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 if TYPE_CHECKING:
     from mesa import Agent
@@ -195,7 +195,8 @@ class ContractBook:
 
     def __init__(self) -> None:
         self.contracts: list[Contract] = []
-        self._active: dict[int, dict[type | None, dict[Contract, None]]] = {}
+        #: id(agent) -> (kind or None, role or None) -> active contracts, in signing order
+        self._active: dict[int, dict[tuple, dict[Contract, None]]] = {}
         self._by_agent: dict[int, list[Contract]] = {}
         self._all_active: dict[Contract, None] = {}
         #: Money moved between each ordered pair of agents (by name), split into financing
@@ -211,12 +212,18 @@ class ContractBook:
         self._all_active[contract] = None
         if contract.financing:
             self.flows[(contract.payee.name, contract.payer.name)]["financing"] += contract.size
-        for party in {id(contract.payer): contract.payer, id(contract.payee): contract.payee}:
+        for party in {id(contract.payer), id(contract.payee)}:
             self._by_agent.setdefault(party, []).append(contract)
-            index = self._active.setdefault(party, {None: {}})
-            index[None][contract] = None
-            index.setdefault(type(contract), {})[contract] = None
+        for party, key in self._index_keys(contract):
+            self._active.setdefault(party, {}).setdefault(key, {})[contract] = None
         return contract
+
+    @staticmethod
+    def _index_keys(contract: Contract):
+        """The (agent, (kind, role)) slots an active contract is listed under."""
+        for agent, role in ((contract.payer, "payer"), (contract.payee, "payee")):
+            for key in ((None, None), (type(contract), None), (None, role), (type(contract), role)):
+                yield id(agent), key
 
     def record_payment(self, contract: Contract, amount_usd_b: float) -> None:
         """Money paid under a contract (a loan's interest and repayment are not new money)."""
@@ -229,12 +236,27 @@ class ContractBook:
         contract.amount_usd_b += amount_usd_b
         self.flows[(contract.payee.name, contract.payer.name)]["financing"] += amount_usd_b
 
-    def of(self, agent: Agent, kind: type[Contract] | None = None, active_only: bool = True):
-        """Contracts an agent is party to (optionally of one kind, optionally still active)."""
+    def of(
+        self,
+        agent: Agent,
+        kind: type[Contract] | None = None,
+        role: Literal["payer", "payee"] | None = None,
+        active_only: bool = True,
+    ) -> list[Contract]:
+        """Contracts an agent is party to: optionally of one kind, only where it is the payer
+        (or the payee), only those still active (the default)."""
         if not active_only:
-            return [c for c in self._by_agent.get(id(agent), ())
-                    if kind is None or isinstance(c, kind)]
-        return list(self._active.get(id(agent), {}).get(kind, ()))
+            return [
+                c
+                for c in self._by_agent.get(id(agent), ())
+                if (kind is None or isinstance(c, kind))
+                and (role is None or getattr(c, role) is agent)
+            ]
+        return list(self._active.get(id(agent), {}).get((kind, role), ()))
+
+    def active_parties(self) -> int:
+        """How many agents are party to at least one active contract."""
+        return sum(1 for index in self._active.values() if index.get((None, None)))
 
     def active(self, kind: type[Contract] | None = None) -> list[Contract]:
         """Active contracts in signing order (optionally of one kind)."""
@@ -245,8 +267,5 @@ class ContractBook:
         contract.status = status
         contract.ended_month = month
         self._all_active.pop(contract, None)
-        for party in (contract.payer, contract.payee):
-            index = self._active.get(id(party))
-            if index is not None:
-                index[None].pop(contract, None)
-                index.get(type(contract), {}).pop(contract, None)
+        for party, key in self._index_keys(contract):
+            self._active[party][key].pop(contract, None)

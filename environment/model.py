@@ -672,8 +672,8 @@ class BuildoutModel(mesa.Model):
             available = 0.0 if lessor.defaulted else lessor.capacity_online_gw
             leases = [
                 c
-                for c in self.contracts.of(lessor, CapacityLease)
-                if c.payee is lessor and c.is_running(self.month)
+                for c in self.contracts.of(lessor, CapacityLease, "payee")
+                if c.is_running(self.month)
             ]
             for lease in sorted(leases, key=lambda c: c.id):
                 lease.delivered_gw = min(lease.capacity_gw, available)
@@ -905,7 +905,7 @@ class BuildoutModel(mesa.Model):
         self.largest_exposure_share = largest_exposure_share(active, self.month)
         self.capacity_hhi = hhi(lab.capacity_online_gw for lab in self.labs if not lab.defaulted)
         self.chip_supply_hhi = hhi(v.production_gw_per_year for v in self.vendors)
-        self.focal_centrality = degree_centrality(active, self.focal_lab.name)
+        self.focal_centrality = degree_centrality(self.contracts, self.focal_lab)
         self.agents_in_distress = sum(1 for a in self.agents if a.in_distress and not a.defaulted)
 
     def contract_network(self) -> nx.MultiDiGraph:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from environment.contracts import ACTIVE, Contract
+from environment.contracts import ACTIVE, Contract, ContractBook
 
 
 def contract_network(
@@ -132,25 +132,24 @@ def circulating_usd_b(flows: Mapping[tuple[str, str], Mapping[str, float]]) -> f
     the revenue it received. Linear in the flows, so it can be recorded every month of a
     large world.
     """
-    commercial = {
-        pair: legs["commercial"] for pair, legs in flows.items() if legs["commercial"] > 0
-    }
     paid_to: dict[str, set[str]] = defaultdict(set)  # who paid each agent (commercially)
     paid_by: dict[str, dict[str, float]] = defaultdict(dict)  # whom each agent paid, how much
-    for (src, dst), value in commercial.items():
-        paid_to[dst].add(src)
-        paid_by[src][dst] = value
+    revenue: dict[str, float] = defaultdict(float)
+    for (src, dst), legs in flows.items():
+        if legs["commercial"] > 0:
+            paid_to[dst].add(src)
+            paid_by[src][dst] = legs["commercial"]
+            revenue[dst] += legs["commercial"]
     returned: dict[str, float] = defaultdict(float)
     for (funder, company), legs in flows.items():
-        if legs["financing"] <= 0 or not paid_to[funder]:
+        if legs["financing"] <= 0 or funder not in paid_to:
             continue
-        back = commercial.get((company, funder), 0.0)
-        for middle in paid_to[funder].intersection(paid_by[company]) - {funder, company}:
-            back += min(paid_by[company][middle], commercial[(middle, funder)])
+        payers, company_paid = paid_to[funder], paid_by.get(company, {})
+        back = company_paid.get(funder, 0.0)
+        for middle, value in company_paid.items():  # in a fixed order, so the sum is too
+            if middle in payers and middle != funder and middle != company:
+                back += min(value, paid_by[middle][funder])
         returned[funder] += min(legs["financing"], back)
-    revenue = defaultdict(float)
-    for (_, dst), value in commercial.items():
-        revenue[dst] += value
     return sum(min(amount, revenue[funder]) for funder, amount in returned.items())
 
 
@@ -212,12 +211,10 @@ def hhi(values: Iterable[float]) -> float:
     return sum((v / total) ** 2 for v in values) if total > 0 else 0.0
 
 
-def degree_centrality(contracts: Iterable[Contract], name: str) -> float:
-    """Share of the other agents the named one has an active contract with."""
-    partners: dict[str, set[str]] = defaultdict(set)
-    for c in contracts:
-        if c.status == ACTIVE:
-            partners[c.payer.name].add(c.payee.name)
-            partners[c.payee.name].add(c.payer.name)
-    others = len(partners) - 1 if name in partners else len(partners)
-    return len(partners.get(name, ())) / others if others > 0 else 0.0
+def degree_centrality(book: ContractBook, agent) -> float:
+    """Share of the other agents in the network (those with an active contract) that this one
+    has an active contract with (read from the book's index, so it costs only the agent's own
+    contracts)."""
+    partners = {c.payee if c.payer is agent else c.payer for c in book.of(agent)}
+    others = book.active_parties() - (1 if partners else 0)
+    return len(partners) / others if others > 0 else 0.0

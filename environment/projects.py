@@ -98,13 +98,16 @@ class DataCenterProject:
             return "permit"
         if self.stalled_on_capital:
             return "capital"
-        months_left = {
-            "power": (self.ppa.start_month - month) if self.ppa else OPEN_ENDED_MONTHS,
-            "chips": chip_months_ahead if self.chips_needed_gw > 1e-9 else 0.0,
-            "build": float(self.build_months - self.build_months_done),
-        }
-        gate = max(months_left, key=lambda g: months_left[g])
-        return gate if months_left[gate] > 0 else "build"
+        # the furthest-off of power, chips and build (the first listed wins a tie)
+        gate = "power"
+        months_left = (self.ppa.start_month - month) if self.ppa else OPEN_ENDED_MONTHS
+        chips = chip_months_ahead if self.chips_needed_gw > 1e-9 else 0.0
+        if chips > months_left:
+            gate, months_left = "chips", chips
+        build = float(self.build_months - self.build_months_done)
+        if build > months_left:
+            gate, months_left = "build", build
+        return gate if months_left > 0 else "build"
 
     def install_chips(self, gw: float, efficiency_index: float, month: int) -> None:
         """Install delivered chips; the project's efficiency is the capacity-weighted mean."""
