@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agents.base import GigawattAgent
-from environment.contracts import ChipSupplyAgreement, EquityStake
+from environment.contracts import ACTIVE, ChipSupplyAgreement
 from environment.markets.allocation import Call, allocate
 from environment.projects import OPEN_ENDED_MONTHS
 
@@ -118,7 +118,8 @@ class ChipVendor(GigawattAgent):
             self.model.invest_equity(self, agreement.payer, amount, "vendor financing")
 
     def holds_equity_in(self, company) -> bool:
-        return any(c.payee is self for c in self.model.contracts.of(company, EquityStake, "payer"))
+        stake = company.shareholders.get(self)
+        return stake is not None and stake.status == ACTIVE
 
     def adjust(self) -> None:
         """Price follows the backlog and the industry's cost level (a timeline may change

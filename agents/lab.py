@@ -88,6 +88,9 @@ class AILab(GigawattAgent):
         self.leased_out_gw = 0.0
         self.served_cu = 0.0
         self.idle_gw = 0.0
+        #: Share register: units held before the model starts are 1; rounds add units.
+        self.shares_outstanding = 1.0
+        self.shareholders: dict = {}  # investor -> its EquityStake
         self.chip_calls: dict[ChipSupplyAgreement, float] = {}
         self.chip_delivery_rate_gw = 0.0  # smoothed GW delivered per month
         self.chips_received_month_gw = 0.0

@@ -8,7 +8,7 @@ when the payer defaults.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -180,10 +180,52 @@ class EquityStake(Contract):
 
     amount_usd_b: float = 0.0
     pre_money_usd_b: float = 0.0
-    ownership_share: float = 0.0
+    shares: float = 0.0  # units of the company's share register (``shares_outstanding``)
+
+    @property
+    def ownership_share(self) -> float:
+        """Its share of the company now: later rounds dilute it by adding units."""
+        return self.shares / self.payer.shares_outstanding
 
     def remaining_value_usd_b(self, month: int) -> float:
         return self.amount_usd_b
+
+
+class MoneyFlows(Mapping):
+    """Money moved between each ordered pair of agents (by name), in two legs: financing
+    (financier to company: equity bought, principal lent) and commercial (buyer to seller: paid
+    under chip, power and lease contracts).
+
+    A read-only mapping ``(src, dst) -> {"financing": ..., "commercial": ...}``, kept current
+    with ``add``. It also indexes who paid whom both ways and which pairs carry financing, so
+    that the circular-financing figure costs the financing legs each month, not every pair.
+    """
+
+    def __init__(self) -> None:
+        self._legs: dict[tuple[str, str], dict[str, float]] = {}
+        self.financing_pairs: dict[tuple[str, str], None] = {}  # in order of first financing
+        self.payers_of: dict[str, dict[str, None]] = {}  # seller -> buyers that paid it
+        self.payees_of: dict[str, dict[str, None]] = {}  # buyer -> sellers it paid
+
+    def add(self, src: str, dst: str, leg: str, amount_usd_b: float) -> None:
+        legs = self._legs.get((src, dst))
+        if legs is None:
+            legs = self._legs[(src, dst)] = {"financing": 0.0, "commercial": 0.0}
+        legs[leg] += amount_usd_b
+        if leg == "financing":
+            self.financing_pairs[(src, dst)] = None
+        elif amount_usd_b > 0:
+            self.payers_of.setdefault(dst, {})[src] = None
+            self.payees_of.setdefault(src, {})[dst] = None
+
+    def __getitem__(self, pair: tuple[str, str]) -> dict[str, float]:
+        return self._legs[pair]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._legs)
+
+    def __len__(self) -> int:
+        return len(self._legs)
 
 
 class ContractBook:
@@ -199,19 +241,14 @@ class ContractBook:
         self._active: dict[int, dict[tuple, dict[Contract, None]]] = {}
         self._by_agent: dict[int, list[Contract]] = {}
         self._all_active: dict[Contract, None] = {}
-        #: Money moved between each ordered pair of agents (by name), split into financing
-        #: (equity bought, principal lent: financier to company) and commercial (paid under
-        #: chip, power and lease contracts: buyer to seller), kept current as money moves.
-        self.flows: dict[tuple[str, str], dict[str, float]] = defaultdict(
-            lambda: {"financing": 0.0, "commercial": 0.0}
-        )
+        self.flows = MoneyFlows()  # kept current as money moves
 
     def sign(self, contract: Contract) -> Contract:
         contract.id = len(self.contracts)
         self.contracts.append(contract)
         self._all_active[contract] = None
         if contract.financing:
-            self.flows[(contract.payee.name, contract.payer.name)]["financing"] += contract.size
+            self.flows.add(contract.payee.name, contract.payer.name, "financing", contract.size)
         for party in {id(contract.payer), id(contract.payee)}:
             self._by_agent.setdefault(party, []).append(contract)
         for party, key in self._index_keys(contract):
@@ -229,12 +266,12 @@ class ContractBook:
         """Money paid under a contract (a loan's interest and repayment are not new money)."""
         contract.paid_usd_b += amount_usd_b
         if not contract.financing:
-            self.flows[(contract.payer.name, contract.payee.name)]["commercial"] += amount_usd_b
+            self.flows.add(contract.payer.name, contract.payee.name, "commercial", amount_usd_b)
 
     def add_financing(self, contract: Contract, amount_usd_b: float) -> None:
         """More money into an existing stake (vendor financing as each delivery is paid)."""
         contract.amount_usd_b += amount_usd_b
-        self.flows[(contract.payee.name, contract.payer.name)]["financing"] += amount_usd_b
+        self.flows.add(contract.payee.name, contract.payer.name, "financing", amount_usd_b)
 
     def of(
         self,

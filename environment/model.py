@@ -1,11 +1,11 @@
 """BuildoutModel: the world, wiring the five kinds of agents and ordering the phases of a month.
 
-Each step is one month, in five phases: capital (funding requests meet investors), contracts
-(labs plan campuses and negotiate power, chips and leases), permits (governments decide), build
-(construction, chip deliveries, energisation, commissioning) and operate (revenue, bills,
-distress and defaults, prices, opposition, sentiment). Everything recorded goes through
-``self.datacollector``.
-"""
+Each step is one month. It opens (timeline events, the month's market readings), runs five
+phases — capital (funding requests meet investors), contracts (labs plan campuses and negotiate
+power, chips and leases), permits (governments decide), build (construction, chip deliveries,
+energisation, commissioning) and operate (revenue, bills, distress and defaults, prices,
+opposition, sentiment) — and is recorded, everything through ``self.datacollector``.
+``BuildoutModel.PHASES`` lists them in order."""
 
 from __future__ import annotations
 
@@ -164,8 +164,7 @@ class BuildoutModel(mesa.Model):
             model_reporters={c: c for c in MODEL_COLUMNS},
             agent_reporters=AGENT_REPORTERS if record_agents else {},
         )
-        self._record()
-        self.datacollector.collect(self)
+        self.record_phase()
 
     # --- building the world from a scenario -------------------------------------------------
     def _build_world(self, spec: dict) -> None:
@@ -339,23 +338,48 @@ class BuildoutModel(mesa.Model):
             )
 
     # --- the month --------------------------------------------------------------------------
+    #: The phases of a month, in order (methods of the model; ``benchmarks`` times each).
+    PHASES = (
+        "open_month",
+        "capital_phase",
+        "contracts_phase",
+        "permits_phase",
+        "build_phase",
+        "operate_phase",
+        "record_phase",
+    )
+
     def step(self) -> None:
         self.month += 1
+        for phase in self.PHASES:
+            getattr(self, phase)()
+        if self.month >= self.p.horizon_months:
+            self.running = False
+
+    def open_month(self) -> None:
+        """Timeline events and shocks land; everyone reads the month's markets."""
         self._apply_shocks()
         self.read_markets()
         for lab in self.labs:
             lab.new_month()
-        # 1. Capital
+
+    def capital_phase(self) -> None:
+        """Labs and utilities short of runway raise equity and debt."""
         self.capital_round(self.labs + self.utilities)
-        # 2. Contracts
+
+    def contracts_phase(self) -> None:
+        """Labs plan campuses, then power, chips and leases are negotiated."""
         self.agents_by_type[AILab].shuffle_do("plan_capacity")
         self._negotiate_power()
         self._negotiate_chips()
         self._negotiate_leases()
-        # 3. Permits
+
+    def permits_phase(self) -> None:
         for gov in self.governments:
             gov.decide_permits()
-        # 4. Build
+
+    def build_phase(self) -> None:
+        """Plants and campuses are built, chips delivered, load connected, campuses commissioned."""
         for utility in self.utilities:
             utility.build()
         for lab in self.labs:
@@ -366,7 +390,10 @@ class BuildoutModel(mesa.Model):
             utility.connect_and_grow()
         for lab in self.labs:
             lab.commission()
-        # 5. Operate
+
+    def operate_phase(self) -> None:
+        """Capacity earns and bills are paid; the unpaid default; prices, opposition and
+        sentiment respond."""
         self._deliver_leases()
         for investor in self.investors:
             investor.receive_inflows()
@@ -377,10 +404,10 @@ class BuildoutModel(mesa.Model):
         for gov in self.governments:
             gov.update_opposition()
         self._update_sentiment()
+
+    def record_phase(self) -> None:
         self._record()
         self.datacollector.collect(self)
-        if self.month >= self.p.horizon_months:
-            self.running = False
 
     def run(self, months: int | None = None) -> None:
         """Step ``months`` times, or to the horizon when not given."""
@@ -634,19 +661,17 @@ class BuildoutModel(mesa.Model):
         purpose: str,
         pre_money_usd_b: float | None = None,
     ) -> None:
-        """Buy new shares: earlier holders are diluted; the buyer's stake grows or is signed."""
+        """Buy new shares at ``pre_money_usd_b``: adding units to the company's register dilutes
+        every earlier holder at once; the buyer's stake grows or is signed."""
         if pre_money_usd_b is None:
             pre_money_usd_b = self.p.equity_revenue_multiple * max(
                 company.revenue_annual_usd_b, 1.0
             )
-        dilution = pre_money_usd_b / (pre_money_usd_b + amount_usd_b)
-        stakes = self.contracts.of(company, EquityStake)
-        for stake in stakes:
-            stake.ownership_share *= dilution
-        new_share = amount_usd_b / (pre_money_usd_b + amount_usd_b)
-        mine = next((s for s in stakes if s.payee is investor), None)
-        if mine is None:
-            self.contracts.sign(
+        shares = amount_usd_b * company.shares_outstanding / pre_money_usd_b
+        company.shares_outstanding += shares
+        stake = company.shareholders.get(investor)
+        if stake is None or stake.status != ACTIVE:
+            company.shareholders[investor] = self.contracts.sign(
                 EquityStake(
                     payer=company,
                     payee=investor,
@@ -655,12 +680,12 @@ class BuildoutModel(mesa.Model):
                     end_month=self.month + 10**6,
                     amount_usd_b=amount_usd_b,
                     pre_money_usd_b=pre_money_usd_b,
-                    ownership_share=new_share,
+                    shares=shares,
                 )
             )
         else:
-            self.contracts.add_financing(mine, amount_usd_b)
-            mine.ownership_share += new_share
+            self.contracts.add_financing(stake, amount_usd_b)
+            stake.shares += shares
         self.ledger.transfer(investor, company, amount_usd_b, purpose)
 
     # --- operate ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from environment.contracts import ACTIVE, Contract, ContractBook
+from environment.contracts import ACTIVE, Contract, ContractBook, MoneyFlows
 
 
 def contract_network(
@@ -62,17 +62,15 @@ def notional_usd_b(contract: Contract) -> float:
     return contract.monthly_obligation_usd_b(contract.start_month) * months
 
 
-def money_flows(contracts: Iterable[Contract]) -> dict[tuple[str, str], dict[str, float]]:
+def money_flows(contracts: Iterable[Contract]) -> MoneyFlows:
     """Money that has moved between each ordered pair, split into financing and commercial
     (recomputed from the contracts; ``ContractBook.flows`` keeps the same figures current)."""
-    flows: dict[tuple[str, str], dict[str, float]] = defaultdict(
-        lambda: {"financing": 0.0, "commercial": 0.0}
-    )
+    flows = MoneyFlows()
     for c in contracts:
         if c.financing:
-            flows[(c.payee.name, c.payer.name)]["financing"] += c.size
+            flows.add(c.payee.name, c.payer.name, "financing", c.size)
         elif c.paid_usd_b > 0:
-            flows[(c.payer.name, c.payee.name)]["commercial"] += c.paid_usd_b
+            flows.add(c.payer.name, c.payee.name, "commercial", c.paid_usd_b)
     return flows
 
 
@@ -123,34 +121,35 @@ def circular_financing(flows: Mapping[tuple[str, str], Mapping[str, float]]) -> 
     return cycles
 
 
-def circulating_usd_b(flows: Mapping[tuple[str, str], Mapping[str, float]]) -> float:
+def circulating_usd_b(flows: MoneyFlows) -> float:
     """Money financiers put into companies that came back to them as revenue, directly or
     through one intermediary: the model's ``circular_financing_usd_b``.
 
     The same loops as :func:`circular_financing`, aggregated per financier instead of listed:
     for each financing leg, what returned is capped by the leg itself, and per financier by
-    the revenue it received. Linear in the flows, so it can be recorded every month of a
-    large world.
+    the revenue it received. It visits the financing legs only, and for each the smaller of the
+    financier's customers and the company's suppliers (in the order they first paid or were
+    paid, so the sum is always the same). Its cost grows with the number of such three-agent
+    loops, which in a large world where every vendor finances every lab is superlinear.
     """
-    paid_to: dict[str, set[str]] = defaultdict(set)  # who paid each agent (commercially)
-    paid_by: dict[str, dict[str, float]] = defaultdict(dict)  # whom each agent paid, how much
-    revenue: dict[str, float] = defaultdict(float)
-    for (src, dst), legs in flows.items():
-        if legs["commercial"] > 0:
-            paid_to[dst].add(src)
-            paid_by[src][dst] = legs["commercial"]
-            revenue[dst] += legs["commercial"]
     returned: dict[str, float] = defaultdict(float)
-    for (funder, company), legs in flows.items():
-        if legs["financing"] <= 0 or funder not in paid_to:
+    for funder, company in flows.financing_pairs:
+        customers = flows.payers_of.get(funder)
+        if not customers:
             continue
-        payers, company_paid = paid_to[funder], paid_by.get(company, {})
-        back = company_paid.get(funder, 0.0)
-        for middle, value in company_paid.items():  # in a fixed order, so the sum is too
-            if middle in payers and middle != funder and middle != company:
-                back += min(value, paid_by[middle][funder])
-        returned[funder] += min(legs["financing"], back)
-    return sum(min(amount, revenue[funder]) for funder, amount in returned.items())
+        suppliers = flows.payees_of.get(company, {})
+        back = flows[(company, funder)]["commercial"] if company in customers else 0.0
+        smaller, larger = (customers, suppliers) if len(customers) <= len(suppliers) else (
+            suppliers, customers)
+        for middle in smaller:
+            if middle in larger and middle != funder and middle != company:
+                via = flows[(company, middle)]["commercial"], flows[(middle, funder)]["commercial"]
+                back += min(via)
+        returned[funder] += min(flows[(funder, company)]["financing"], back)
+    return sum(
+        min(amount, sum(flows[(payer, funder)]["commercial"] for payer in flows.payers_of[funder]))
+        for funder, amount in returned.items()
+    )
 
 
 def _rotate(nodes: tuple[str, ...]) -> tuple[str, ...]:

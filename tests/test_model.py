@@ -106,6 +106,25 @@ def test_capital_gate_no_investor_money_focal_lab_defaults():
     assert df["lab_debt_usd_b"].max() == 0
 
 
+def test_equity_rounds_dilute_earlier_holders_through_the_share_register():
+    model = BuildoutModel(seed=1)
+    lab, (first, second) = model.focal_lab, model.investors[:2]
+    model.invest_equity(first, lab, 10.0, "round 1", pre_money_usd_b=90.0)
+    model.invest_equity(second, lab, 20.0, "round 2", pre_money_usd_b=180.0)
+    model.invest_equity(first, lab, 0.0, "no money, no shares", pre_money_usd_b=50.0)
+    a, b = lab.shareholders[first], lab.shareholders[second]
+    assert a.ownership_share == pytest.approx(0.1 * 0.9)  # 10/(90+10), then diluted by 180/200
+    assert b.ownership_share == pytest.approx(0.1)
+    assert a.amount_usd_b == 10.0
+
+
+def test_holders_of_a_lab_never_own_more_than_all_of_it(baseline):
+    for lab in baseline.labs:
+        held = sum(stake.ownership_share for stake in lab.shareholders.values())
+        assert 0.0 <= held < 1.0
+        assert held == pytest.approx(1.0 - 1.0 / lab.shares_outstanding)
+
+
 def median_at(months: int, column: str, seeds=range(6), **overrides) -> float:
     return statistics.median(
         model_table(run_model(months, seed=s, **overrides))[column].iloc[-1] for s in seeds
