@@ -566,9 +566,10 @@ class BuildoutModel(mesa.Model):
                     pr.utility.sign(ppa)
 
     def _negotiate_chips(self) -> None:
-        """Labs short of chips ask vendors in the month's ranking (quotes are read once a
-        month, so the market stays linear in the number of labs)."""
-        ranked = rank_vendors(self.vendors)
+        """Labs short of chips ask the first ``market_sample_size`` vendors of the month's
+        ranking (quotes are read once a month, so the market stays linear in the number of
+        labs and of vendors); the last one asked is asked for all that is still needed."""
+        ranked = self.sample_top(rank_vendors(self.vendors), exclude=None)
         for lab in self._active_labs_shuffled():
             need = lab.uncovered_chip_need_gw()
             for i, vendor in enumerate(ranked):

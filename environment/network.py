@@ -127,22 +127,24 @@ def circulating_usd_b(flows: MoneyFlows) -> float:
 
     The same loops as :func:`circular_financing`, aggregated per financier instead of listed:
     for each financing leg, what returned is capped by the leg itself, and per financier by
-    the revenue it received. It visits the financing legs only, and for each the smaller of the
-    financier's customers and the company's suppliers (in the order they first paid or were
-    paid, so the sum is always the same). Its cost grows with the number of such three-agent
-    loops, which in a large world where every vendor finances every lab is superlinear.
+    the revenue it received. An intermediary must have paid the financier and been paid by
+    the company, so only the financier's customers that are themselves paid by someone are
+    tried, in the order they first paid (a fixed order, so the sum is always the same). The
+    cost is linear in the financing legs and customers, so it can be recorded every month of a
+    large world.
     """
     returned: dict[str, float] = defaultdict(float)
+    intermediaries: dict[str, list[str]] = {}  # per financier: customers that are also paid
     for funder, company in flows.financing_pairs:
         customers = flows.payers_of.get(funder)
         if not customers:
             continue
+        if funder not in intermediaries:
+            intermediaries[funder] = [m for m in customers if m in flows.payers_of]
         suppliers = flows.payees_of.get(company, {})
         back = flows[(company, funder)]["commercial"] if company in customers else 0.0
-        smaller, larger = (customers, suppliers) if len(customers) <= len(suppliers) else (
-            suppliers, customers)
-        for middle in smaller:
-            if middle in larger and middle != funder and middle != company:
+        for middle in intermediaries[funder]:
+            if middle in suppliers and middle != company:
                 via = flows[(company, middle)]["commercial"], flows[(middle, funder)]["commercial"]
                 back += min(via)
         returned[funder] += min(flows[(funder, company)]["financing"], back)
