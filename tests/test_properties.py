@@ -463,3 +463,25 @@ def test_scaled_world_keeps_one_focal_lab_and_unique_names(tmp_path):
     assert sum(lab.focal for lab in model.labs) == 1
     assert len(model.governments) == 3 * 4 and len(model.vendors) == 3 * 3
     assert {"texas-3", "ercot-utility-3", "cloud-a-3"} <= {a.name for a in model.agents}
+
+
+@pytest.mark.parametrize("sample_size", [2, 1000])
+def test_chip_buyers_ask_at_most_market_sample_size_vendors_a_month(
+    tmp_path, monkeypatch, sample_size
+):
+    """The chip market stays linear: a lab asks the first ``market_sample_size`` vendors of the
+    month's ranking, not all of them (with a large sample, some lab does ask more than two)."""
+    import environment.model as model_module
+
+    asked: dict[tuple[int, str], set[str]] = {}
+    negotiate = model_module.negotiate_chip_supply
+
+    def recording(lab, vendor, *args):
+        asked.setdefault((lab.model.month, lab.name), set()).add(vendor.name)
+        return negotiate(lab, vendor, *args)
+
+    monkeypatch.setattr(model_module, "negotiate_chip_supply", recording)
+    path = scaled_world.scaled_scenario(3, tmp_path / "x3.toml")
+    run_checked(months=36, scenario=str(path), seed=2, market_sample_size=sample_size)
+    widest = max(len(vendors) for vendors in asked.values())
+    assert widest <= 2 if sample_size == 2 else widest > 2
