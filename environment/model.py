@@ -948,7 +948,8 @@ class BuildoutModel(mesa.Model):
 
     # --- outputs ----------------------------------------------------------------------------
     def contracts_table(self):
-        """Every contract ever signed: parties, kind, size, price, dates, final status."""
+        """Every contract ever signed: parties, kind, size, price, dates, final status (and,
+        for equity, the share of the company the stake is worth now)."""
         import pandas as pd
 
         label = self.p.start_date
@@ -967,6 +968,7 @@ class BuildoutModel(mesa.Model):
                 "end": month_label(label, min(c.end_month, 12 * 999)),
                 "status": c.status if c.status != ACTIVE or c.end_month > self.month else "expired",
                 "ended": month_label(label, c.ended_month) if c.ended_month is not None else "",
+                "ownership_share": c.ownership_share if isinstance(c, EquityStake) else None,
             }
             for c in self.contracts.contracts
         ]

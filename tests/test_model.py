@@ -119,10 +119,16 @@ def test_equity_rounds_dilute_earlier_holders_through_the_share_register():
 
 
 def test_holders_of_a_lab_never_own_more_than_all_of_it(baseline):
+    table = baseline.contracts_table()
+    equity = table[table["kind"] == "equity"]
+    assert len(equity) > 0 and table.loc[table["kind"] != "equity", "ownership_share"].isna().all()
     for lab in baseline.labs:
         held = sum(stake.ownership_share for stake in lab.shareholders.values())
         assert 0.0 <= held < 1.0
         assert held == pytest.approx(1.0 - 1.0 / lab.shares_outstanding)
+        assert equity.loc[equity["payer"] == lab.name, "ownership_share"].sum() == pytest.approx(
+            held
+        )
 
 
 def median_at(months: int, column: str, seeds=range(6), **overrides) -> float:
