@@ -296,19 +296,39 @@ def profile(copies: int, months: int, seed: int, top: int = 25) -> None:
     stats.sort_stats("cumulative").print_stats(top)
 
 
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return value
+
+
+def _scales(text: str) -> list[int]:
+    return [_at_least_one(part) for part in text.split(",")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", default="1,10,100", help="copies of the world, comma-separated")
-    parser.add_argument("--months", type=int, default=120, help="horizon of each run")
+    count = _at_least_one
     parser.add_argument(
-        "--x100-months", type=int, default=12, help="horizon of the x100 run (120 = full, slow)"
+        "--scales",
+        type=_scales,
+        default=[1, 10, 100],
+        help="copies of the world, comma-separated",
     )
-    parser.add_argument("--repeats", type=int, default=5, help="runs of the baseline (best kept)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child process: one scale
-    parser.add_argument("--profile", type=int, metavar="COPIES", help="profile one world instead")
+    parser.add_argument("--months", type=count, default=120, help="horizon of each run")
     parser.add_argument(
-        "--phases", type=int, metavar="COPIES", help="time each phase of a month in one world"
+        "--x100-months", type=count, default=12, help="horizon of the x100 run (120 = full, slow)"
+    )
+    parser.add_argument("--repeats", type=count, default=5, help="runs of x1, x10 (fastest kept)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--one", type=count, help=argparse.SUPPRESS)  # child process: one scale
+    parser.add_argument("--profile", type=count, metavar="COPIES", help="profile one world instead")
+    parser.add_argument(
+        "--phases", type=count, metavar="COPIES", help="time each phase of a month in one world"
     )
     args = parser.parse_args()
 
@@ -324,7 +344,7 @@ def main() -> None:
         print(json.dumps(measure_one(args.one, args.months, args.repeats, args.seed)))
         return
     rows = []
-    for copies in (int(s) for s in args.scales.split(",")):
+    for copies in args.scales:
         months = args.x100_months if copies >= 100 else args.months
         repeats = args.repeats if copies <= 10 else 1
         print(f"measuring x{copies} ({months} months, {repeats} run(s)) ...", flush=True)

@@ -208,6 +208,8 @@ class MoneyFlows(Mapping):
         self.payees_of: dict[str, dict[str, None]] = {}  # buyer -> sellers it paid
 
     def add(self, src: str, dst: str, leg: str, amount_usd_b: float) -> None:
+        if leg not in ("financing", "commercial") or amount_usd_b < 0:
+            raise ValueError(f"a flow is a financing or commercial leg >= 0: {leg} {amount_usd_b}")
         legs = self._legs.get((src, dst))
         if legs is None:
             legs = self._legs[(src, dst)] = {"financing": 0.0, "commercial": 0.0}
@@ -300,7 +302,10 @@ class ContractBook:
         return [c for c in self._all_active if kind is None or isinstance(c, kind)]
 
     def close(self, contract: Contract, status: str, month: int) -> None:
-        """End a contract (completed, expired or broken) and drop it from the active index."""
+        """End an active contract (completed, expired or broken) and drop it from the active
+        index; one already ended keeps the status and month it ended with."""
+        if contract.status != ACTIVE:
+            return
         contract.status = status
         contract.ended_month = month
         self._all_active.pop(contract, None)

@@ -663,7 +663,9 @@ class BuildoutModel(mesa.Model):
         pre_money_usd_b: float | None = None,
     ) -> None:
         """Buy new shares at ``pre_money_usd_b``: adding units to the company's register dilutes
-        every earlier holder at once; the buyer's stake grows or is signed."""
+        every earlier holder at once; the buyer's stake grows or is signed. (Stakes break only
+        when the company defaults, after which it raises nothing, so the register's holders
+        are always its active stakes.)"""
         if pre_money_usd_b is None:
             pre_money_usd_b = self.p.equity_revenue_multiple * max(
                 company.revenue_annual_usd_b, 1.0

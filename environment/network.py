@@ -128,23 +128,28 @@ def circulating_usd_b(flows: MoneyFlows) -> float:
     The same loops as :func:`circular_financing`, aggregated per financier instead of listed:
     for each financing leg, what returned is capped by the leg itself, and per financier by
     the revenue it received. An intermediary must have paid the financier and been paid by
-    the company, so only the financier's customers that are themselves paid by someone are
-    tried, in the order they first paid (a fixed order, so the sum is always the same). The
-    cost is linear in the financing legs and customers, so it can be recorded every month of a
-    large world.
+    the company, so a financing leg tries the smaller of the financier's customers that are
+    themselves paid by someone and the company's suppliers, each in the order they first paid
+    or were paid (a fixed order, so the sum is always the same). The cost is the financing legs
+    times that smaller set: small while few agents both buy and sell, superlinear in a large
+    world where every lab leases to every other.
     """
     returned: dict[str, float] = defaultdict(float)
-    intermediaries: dict[str, list[str]] = {}  # per financier: customers that are also paid
+    intermediaries: dict[str, dict[str, None]] = {}  # per financier: its customers also paid
     for funder, company in flows.financing_pairs:
         customers = flows.payers_of.get(funder)
         if not customers:
             continue
         if funder not in intermediaries:
-            intermediaries[funder] = [m for m in customers if m in flows.payers_of]
-        suppliers = flows.payees_of.get(company, {})
+            intermediaries[funder] = {
+                m: None for m in customers if m != funder and m in flows.payers_of
+            }
+        middles, suppliers = intermediaries[funder], flows.payees_of.get(company, {})
         back = flows[(company, funder)]["commercial"] if company in customers else 0.0
-        for middle in intermediaries[funder]:
-            if middle in suppliers and middle != company:
+        smaller, larger = (middles, suppliers) if len(middles) <= len(suppliers) else (
+            suppliers, middles)
+        for middle in smaller:
+            if middle in larger and middle != company:
                 via = flows[(company, middle)]["commercial"], flows[(middle, funder)]["commercial"]
                 back += min(via)
         returned[funder] += min(flows[(funder, company)]["financing"], back)
@@ -214,8 +219,8 @@ def hhi(values: Iterable[float]) -> float:
 
 def degree_centrality(book: ContractBook, agent) -> float:
     """Share of the other agents in the network (those with an active contract) that this one
-    has an active contract with (read from the book's index, so it costs only the agent's own
-    contracts)."""
+    has an active contract with (read from the book's index: the agent's own contracts and one
+    look per party, not a scan of every contract)."""
     partners = {c.payee if c.payer is agent else c.payer for c in book.of(agent)}
     others = book.active_parties() - (1 if partners else 0)
     return len(partners) / others if others > 0 else 0.0

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from environment.contagion import propagate
 from environment.contracts import (
@@ -13,6 +15,7 @@ from environment.contracts import (
     ContractBook,
     EquityStake,
     Loan,
+    MoneyFlows,
 )
 from environment.model import BuildoutModel
 from environment.network import (
@@ -158,6 +161,52 @@ def test_overlapping_cycles_do_not_count_a_dollar_twice():
     cycles = circular_financing(money_flows(book.contracts))
     assert sum(c.amount_usd_b for c in cycles) == pytest.approx(10.0)  # the equity leg caps it
     assert circulating_usd_b(money_flows(book.contracts)) == pytest.approx(10.0)
+
+
+def circulating_by_definition(flows) -> float:
+    """The circular-financing figure read straight off its definition, every agent tried as
+    the intermediary of every financing leg: the oracle for the indexed version."""
+    names = sorted({name for pair in flows for name in pair})
+
+    def paid(src: str, dst: str) -> float:
+        return flows[(src, dst)]["commercial"] if (src, dst) in flows else 0.0
+
+    returned: dict[str, float] = {}
+    for (funder, company), legs in flows.items():
+        back = paid(company, funder) + sum(
+            min(paid(company, m), paid(m, funder)) for m in names if m not in (funder, company)
+        )
+        returned[funder] = returned.get(funder, 0.0) + min(legs["financing"], back)
+    return sum(min(v, sum(paid(p, f) for p in names)) for f, v in returned.items())
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3),  # few agents: self-payments and loops come up often
+            st.integers(0, 3),
+            st.sampled_from(["financing", "commercial"]),
+            st.integers(0, 20).map(float),  # whole amounts: sums exact in any order
+        ),
+        max_size=40,
+    )
+)
+def test_circulating_money_is_what_its_definition_says(moves):
+    """Random money-flow networks, self-payments and zero amounts included."""
+    flows = MoneyFlows()
+    for src, dst, leg, amount in moves:
+        flows.add(f"a{src}", f"a{dst}", leg, amount)
+    assert circulating_usd_b(flows) == circulating_by_definition(flows)
+
+
+def test_money_flows_refuse_negative_or_unknown_legs():
+    flows = MoneyFlows()
+    with pytest.raises(ValueError, match="financing or commercial"):
+        flows.add("a", "b", "commercial", -1.0)
+    with pytest.raises(ValueError, match="financing or commercial"):
+        flows.add("a", "b", "gift", 1.0)
+    assert len(flows) == 0
 
 
 def test_largest_exposure_share_is_the_biggest_debtors_share():

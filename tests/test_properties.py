@@ -27,6 +27,7 @@ from environment.contracts import ACTIVE, ChipSupplyAgreement, EquityStake, Loan
 from environment.model import BuildoutModel
 from environment.parameters import PARAMETERS, Parameter, defaults, validate
 from environment.scenario import list_scenarios, load_scenario
+from experiments.outcomes import release
 from experiments.run import collect, summary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -241,6 +242,7 @@ def test_inconsistent_spreads_are_swapped_not_dropped():
 
 #: ``GIGAWATT_FUZZ_EXAMPLES=2000 pytest tests/test_properties.py`` explores with fresh random
 #: examples; without it the runs are derandomized, so CI sees the same examples every time.
+#: Each example's model is released after its checks (Mesa 3.3 would keep thousands alive).
 EXPLORE = os.environ.get("GIGAWATT_FUZZ_EXAMPLES")
 FUZZ = settings(
     max_examples=int(EXPLORE or 150),
@@ -260,7 +262,7 @@ LONG_FUZZ = settings(FUZZ, max_examples=max(1, int(EXPLORE or 120) // 15))
 )
 def test_any_parameters_in_range_give_a_sane_world(scenario, overrides, months, seed):
     overrides = _consistent(overrides, scenario)
-    run_checked(scenario=scenario, seed=seed, horizon_months=months, **overrides)
+    release(run_checked(scenario=scenario, seed=seed, horizon_months=months, **overrides))
 
 
 def test_a_late_start_date_keeps_power_contracts_behind_capacity():
@@ -301,7 +303,7 @@ def test_a_capacity_just_above_zero_does_not_crash(overrides):
 def test_thirty_years_anywhere_in_the_space_stay_finite_and_balanced(scenario, overrides, seed):
     """360 months with random parameters, every step checked (PPAs renew after 15 years)."""
     overrides = _consistent(overrides, scenario)
-    run_checked(scenario=scenario, seed=seed, horizon_months=360, **overrides)
+    release(run_checked(scenario=scenario, seed=seed, horizon_months=360, **overrides))
 
 
 def test_thirty_years_keep_power_contracts_behind_capacity():
