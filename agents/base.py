@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import mesa
 
-from environment.contracts import Loan
-
 
 class GigawattAgent(mesa.Agent):
     """Base for the five actors. State is plain attributes; money moves via ``model.ledger``."""
@@ -29,7 +27,7 @@ class GigawattAgent(mesa.Agent):
 
     @property
     def debt_usd_b(self) -> float:
-        return sum(c.principal_usd_b for c in self.model.contracts.of(self, Loan, "payer"))
+        return self.model.contracts.debt_usd_b(self)
 
     @property
     def in_distress(self) -> bool:

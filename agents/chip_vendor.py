@@ -106,7 +106,7 @@ class ChipVendor(GigawattAgent):
         if shortfall_gw <= 1e-9 or buyer_could_take:
             return  # on schedule, or the vendor (not the buyer) fell short
         fee = shortfall_gw * agreement.price_usd_b_per_gw
-        agreement.forfeited_gw += shortfall_gw
+        agreement.forfeit(shortfall_gw)
         agreement.payer.owe(self, fee, "chip take-or-pay", agreement)
 
     def finance_customer(self, agreement: ChipSupplyAgreement, paid_usd_b: float) -> None:

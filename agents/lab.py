@@ -405,7 +405,7 @@ class AILab(GigawattAgent):
         self.owe(agreement.payee, cost, "chip purchase", agreement)
         self.chips_received_month_gw += gw
         self.record_capex(cost, it=True)
-        agreement.delivered_gw += gw
+        agreement.take_delivery(gw)
         self.chip_calls[agreement] = max(0.0, self.chip_calls.get(agreement, 0.0) - gw)
         month = self.model.month
         for pr in self.projects:

@@ -82,10 +82,23 @@ class ChipSupplyAgreement(Contract):
     take_or_pay_share: float = 0.0
     delivered_gw: float = 0.0
     forfeited_gw: float = 0.0  # paid for under take-or-pay but never taken
+    #: Still to deliver: kept as a field (vendors' backlogs read it millions of times in a
+    #: large world), so deliveries and forfeits go through ``take_delivery`` and ``forfeit``.
+    undelivered_gw: float = field(default=0.0, init=False)
 
-    @property
-    def undelivered_gw(self) -> float:
-        return max(0.0, self.volume_gw - self.delivered_gw - self.forfeited_gw)
+    def __post_init__(self) -> None:
+        self._update_undelivered()
+
+    def take_delivery(self, gw: float) -> None:
+        self.delivered_gw += gw
+        self._update_undelivered()
+
+    def forfeit(self, gw: float) -> None:
+        self.forfeited_gw += gw
+        self._update_undelivered()
+
+    def _update_undelivered(self) -> None:
+        self.undelivered_gw = max(0.0, self.volume_gw - self.delivered_gw - self.forfeited_gw)
 
     def scheduled_gw(self, month: int) -> float:
         """Even delivery of what is left over the months left."""
@@ -242,13 +255,18 @@ class ContractBook:
         #: id(agent) -> (kind or None, role or None) -> active contracts, in signing order
         self._active: dict[int, dict[tuple, dict[Contract, None]]] = {}
         self._by_agent: dict[int, list[Contract]] = {}
-        self._all_active: dict[Contract, None] = {}
+        #: kind or None -> active contracts of that kind (None: all), in signing order
+        self._all_active: dict[type[Contract] | None, dict[Contract, None]] = {None: {}}
         self.flows = MoneyFlows()  # kept current as money moves
+        self._debt_usd_b: dict[int, float] = {}  # id(borrower) -> principal owed, until it changes
 
     def sign(self, contract: Contract) -> Contract:
         contract.id = len(self.contracts)
         self.contracts.append(contract)
-        self._all_active[contract] = None
+        self._all_active[None][contract] = None
+        self._all_active.setdefault(type(contract), {})[contract] = None
+        if isinstance(contract, Loan):
+            self._debt_usd_b.pop(id(contract.payer), None)
         if contract.financing:
             self.flows.add(contract.payee.name, contract.payer.name, "financing", contract.size)
         for party in {id(contract.payer), id(contract.payee)}:
@@ -293,13 +311,22 @@ class ContractBook:
             ]
         return list(self._active.get(id(agent), {}).get((kind, role), ()))
 
+    def debt_usd_b(self, borrower: Agent) -> float:
+        """Principal a borrower owes on its active loans (summed in signing order, and kept
+        until one of its loans is signed or ends: every agent's balance sheet reads it)."""
+        debt = self._debt_usd_b.get(id(borrower))
+        if debt is None:
+            loans = self._active.get(id(borrower), {}).get((Loan, "payer"), ())
+            debt = self._debt_usd_b[id(borrower)] = sum(c.principal_usd_b for c in loans)
+        return debt
+
     def active_parties(self) -> int:
         """How many agents are party to at least one active contract."""
         return sum(1 for index in self._active.values() if index.get((None, None)))
 
     def active(self, kind: type[Contract] | None = None) -> list[Contract]:
         """Active contracts in signing order (optionally of one kind)."""
-        return [c for c in self._all_active if kind is None or isinstance(c, kind)]
+        return list(self._all_active.get(kind, ()))
 
     def close(self, contract: Contract, status: str, month: int) -> None:
         """End an active contract (completed, expired or broken) and drop it from the active
@@ -308,6 +335,9 @@ class ContractBook:
             return
         contract.status = status
         contract.ended_month = month
-        self._all_active.pop(contract, None)
+        self._all_active[None].pop(contract, None)
+        self._all_active[type(contract)].pop(contract, None)
+        if isinstance(contract, Loan):
+            self._debt_usd_b.pop(id(contract.payer), None)
         for party, key in self._index_keys(contract):
             self._active[party][key].pop(contract, None)
