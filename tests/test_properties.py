@@ -120,6 +120,21 @@ def check_step(model: BuildoutModel, installed_at_start: dict[str, float]) -> No
         assert math.isfinite(cash), f"month {month}: {agent.name} cash {cash}"
         # bills beyond cash become arrears, never an overdraft nobody lent
         assert cash >= -1e-9 * money_scale(model), f"month {month}: {agent.name} cash {cash}"
+    # figures the book and the agreements keep current must match a scan of every contract
+    owed: dict = {}
+    for c in model.contracts.contracts:
+        if c.status != ACTIVE:
+            continue
+        if isinstance(c, Loan):
+            owed[c.payer] = owed.get(c.payer, 0.0) + c.principal_usd_b
+        elif isinstance(c, ChipSupplyAgreement):
+            left = max(0.0, c.volume_gw - c.delivered_gw - c.forfeited_gw)
+            assert c.undelivered_gw == left, f"month {month}: contract {c.id} undelivered stale"
+    for agent in model.agents:
+        assert agent.debt_usd_b == pytest.approx(owed.get(agent, 0.0), rel=1e-12, abs=1e-12), (
+            f"month {month}: {agent.name} debt {agent.debt_usd_b} against loans "
+            f"{owed.get(agent, 0.0)}"
+        )
     for lab in model.labs:
         assert lab.capacity_online_gw >= -GW_TOL, f"month {month}: {lab.name} negative capacity"
         for pr in lab.projects:
@@ -281,6 +296,11 @@ def test_the_invariants_can_fail():
     model.focal_lab.capacity_online_gw -= 100.0
     model.focal_lab.cash_usd_b += 1.0  # outside the ledger
     with pytest.raises(AssertionError, match="created or destroyed"):
+        check_step(model, installed)
+    model.focal_lab.cash_usd_b -= 1.0
+    model.contracts.sign(Loan(model.focal_lab, model.investors[0], 0, 0, 60, principal_usd_b=2.0))
+    model.contracts._debt_usd_b[id(model.focal_lab)] = 0.0  # a cache the loan did not clear
+    with pytest.raises(AssertionError, match="against loans"):
         check_step(model, installed)
 
 
