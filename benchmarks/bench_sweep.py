@@ -59,26 +59,36 @@ def main() -> None:
             ("2 workers (processes)", 2, {"workers": 2}),
             ("2 workers (Dask LocalCluster)", 2, {"workers": 2, "scheduler": "local"}),
         ]
-        rows = [(label, w, *timed(spec, root / str(i), **kw))
-                for i, (label, w, kw) in enumerate(executors)]
+        rows = [
+            (label, w, *timed(spec, root / str(i), **kw))
+            for i, (label, w, kw) in enumerate(executors)
+        ]
         base = rows[0][2] / rows[0][3]
-        print(f"\n{'executor':30} {'runs':>5} {'wall s':>7} {'runs/s':>7} {'speed-up':>8} "
-              f"{'effic.':>6} {'CPU s/run':>9} {'cores':>5}")
+        print(
+            f"\n{'executor':30} {'runs':>5} {'wall s':>7} {'runs/s':>7} {'speed-up':>8} "
+            f"{'effic.':>6} {'CPU s/run':>9} {'cores':>5}"
+        )
         for label, workers, n, wall, cpu in rows:
             rate = n / wall
-            print(f"{label:30} {n:5d} {wall:7.1f} {rate:7.2f} {rate / base:7.2f}x "
-                  f"{rate / base / workers:6.0%} {cpu / n:9.3f} {cpu / wall:5.2f}")
+            print(
+                f"{label:30} {n:5d} {wall:7.1f} {rate:7.2f} {rate / base:7.2f}x "
+                f"{rate / base / workers:6.0%} {cpu / n:9.3f} {cpu / wall:5.2f}"
+            )
 
         best = max(n / wall for _, _, n, wall, _ in rows[1:])
         cpu_per_run = min(cpu / n for _, _, n, _, cpu in rows[1:])
-        print(f"\nSobol 8 parameters, N=1024 ({STUDY_RUNS} runs) on 2 workers, extrapolated: "
-              f"{STUDY_RUNS / best / 60:.1f} min at the measured wall rate, "
-              f"{STUDY_RUNS * cpu_per_run / 2 / 60:.1f} min on 2 otherwise idle cores")
+        print(
+            f"\nSobol 8 parameters, N=1024 ({STUDY_RUNS} runs) on 2 workers, extrapolated: "
+            f"{STUDY_RUNS / best / 60:.1f} min at the measured wall rate, "
+            f"{STUDY_RUNS * cpu_per_run / 2 / 60:.1f} min on 2 otherwise idle cores"
+        )
         if args.full:
             n, wall, cpu = timed(SOBOL8, root / "sobol8", workers=2)
-            print(f"Sobol 8 parameters, N=1024 ({n} runs) on 2 workers, measured: "
-                  f"{wall / 60:.1f} min ({n / wall:.2f} runs/s, {cpu / wall:.2f} cores, "
-                  "incl. analysis)")
+            print(
+                f"Sobol 8 parameters, N=1024 ({n} runs) on 2 workers, measured: "
+                f"{wall / 60:.1f} min ({n / wall:.2f} runs/s, {cpu / wall:.2f} cores, "
+                "incl. analysis)"
+            )
 
 
 if __name__ == "__main__":

@@ -52,9 +52,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         "p95_ms": ms[int(0.95 * (len(ms) - 1))],
         "max_ms": ms[-1],
     }
-    print(f"step + redraw over {len(ms)} months: mean {result['mean_ms']:.0f} ms, "
-          f"median {result['median_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms, "
-          f"max {result['max_ms']:.0f} ms")
+    print(
+        f"step + redraw over {len(ms)} months: mean {result['mean_ms']:.0f} ms, "
+        f"median {result['median_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms, "
+        f"max {result['max_ms']:.0f} ms"
+    )
 
     # Where the time goes at the last month (builders plus the serialisation Solara does).
     parts: dict[str, float] = {}

@@ -431,9 +431,10 @@ class BuildoutModel(mesa.Model):
         (the same for every lab with the same growth scale, so worked out once a month)."""
         key = (self.month, months_ahead, scale)
         if key not in self._growth_factors:
-            self._growth_factors = {key: self._demand_growth_factor(months_ahead, scale),
-                                    **{k: v for k, v in self._growth_factors.items()
-                                       if k[0] == self.month}}
+            self._growth_factors = {
+                key: self._demand_growth_factor(months_ahead, scale),
+                **{k: v for k, v in self._growth_factors.items() if k[0] == self.month},
+            }
         return self._growth_factors[key]
 
     def _demand_growth_factor(self, months_ahead: int, scale: float) -> float:
@@ -542,8 +543,13 @@ class BuildoutModel(mesa.Model):
             ppa = pr.ppa
             if ppa is not None and ppa.end_month == self.month and ppa.status == ACTIVE:
                 self.contracts.close(ppa, "completed", self.month)
-                renewal = None if pr.owner.defaulted else renew_ppa(
-                    pr.owner, pr.utility, ppa, self.month, self.p.ppa_minimum_take_share)
+                renewal = (
+                    None
+                    if pr.owner.defaulted
+                    else renew_ppa(
+                        pr.owner, pr.utility, ppa, self.month, self.p.ppa_minimum_take_share
+                    )
+                )
                 if renewal is None:
                     pr.utility.release(ppa)
                     pr.ppa = None

@@ -146,8 +146,9 @@ def circulating_usd_b(flows: MoneyFlows) -> float:
             }
         middles, suppliers = intermediaries[funder], flows.payees_of.get(company, {})
         back = flows[(company, funder)]["commercial"] if company in customers else 0.0
-        smaller, larger = (middles, suppliers) if len(middles) <= len(suppliers) else (
-            suppliers, middles)
+        smaller, larger = (
+            (middles, suppliers) if len(middles) <= len(suppliers) else (suppliers, middles)
+        )
         for middle in smaller:
             if middle in larger and middle != company:
                 via = flows[(company, middle)]["commercial"], flows[(middle, funder)]["commercial"]

@@ -571,10 +571,16 @@ _WORLD = [
         "drop in every investor's sentiment when an agent defaults",
         "assumption",
     ),
-    _p("market_sample_size", "agents", 8, 1, 1000,
-       "most counterparties (sites, investors, chip vendors, lessors) an agent considers in "
-       "one search; worlds no larger than this see everyone",
-       "assumption: search costs bound the options weighed"),
+    _p(
+        "market_sample_size",
+        "agents",
+        8,
+        1,
+        1000,
+        "most counterparties (sites, investors, chip vendors, lessors) an agent considers in "
+        "one search; worlds no larger than this see everyone",
+        "assumption: search costs bound the options weighed",
+    ),
     # --- technology shock --------------------------------------------------------------------
     _p(
         "efficiency_shock_month",

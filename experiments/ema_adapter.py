@@ -42,9 +42,7 @@ from experiments.sweep_spec import (
 )
 
 
-def run_experiment(
-    seed: int, scenario: str, horizon_months: int, **params: Any
-) -> dict[str, Any]:
+def run_experiment(seed: int, scenario: str, horizon_months: int, **params: Any) -> dict[str, Any]:
     """The model function EMA calls with uncertainties, levers, constants and replication."""
     return simulate(params, seed, horizon_months, scenario, series=True)
 

@@ -64,8 +64,12 @@ def run_sweep(
         else local_results(task, batches, workers)
     )
     with tqdm(
-        total=len(runs), initial=len(runs) - len(pending), unit="run", desc="sweep",
-        postfix={"failed": failed}, disable=not progress,
+        total=len(runs),
+        initial=len(runs) - len(pending),
+        unit="run",
+        desc="sweep",
+        postfix={"failed": failed},
+        disable=not progress,
     ) as bar:
         for rows in results:
             store.write(rows)
@@ -87,7 +91,9 @@ def _configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("spec", type=Path, help="sweep spec (TOML), see experiments/specs/")
     parser.add_argument("--out", type=Path, required=True, help="output directory (resumable)")
     parser.add_argument(
-        "--workers", type=int, default=1,
+        "--workers",
+        type=int,
+        default=1,
         help="local worker processes (with --scheduler local: LocalCluster workers)",
     )
     parser.add_argument(
@@ -108,7 +114,10 @@ def add_sweep_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     table = run_sweep(
-        args.spec, args.out, workers=args.workers, scheduler=args.scheduler,
+        args.spec,
+        args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
         progress=not args.no_progress,
     )
     failed = int(table["error"].notna().sum())

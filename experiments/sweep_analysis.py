@@ -63,8 +63,9 @@ def plot_sensitivity(indices: pd.DataFrame, design: str, path: Path) -> None:
     for ax, outcome in zip(axes[:, 0], outcomes, strict=True):
         rows = indices[indices["outcome"] == outcome].set_index("parameter").loc[names]
         for k, (col, conf) in enumerate(_INDICES[design].items()):
-            ax.barh(ypos + k * height, rows[col], height,
-                    xerr=rows[conf] if conf else None, label=col)
+            ax.barh(
+                ypos + k * height, rows[col], height, xerr=rows[conf] if conf else None, label=col
+            )
         ax.set_yticks(ypos + height / 2, names)
         ax.set_title(outcome, fontsize=9)
         ax.legend(fontsize=7)

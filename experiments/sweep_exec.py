@@ -34,13 +34,20 @@ def run_batch(fn: Callable[..., dict[str, Any]], spec: SweepSpec, runs: list[Run
     rows = []
     for run in runs:
         row: Row = {
-            "run_id": run.run_id, "point": run.point, "replication": run.replication,
-            "seed": run.seed, **run.params, "error": None,
+            "run_id": run.run_id,
+            "point": run.point,
+            "replication": run.replication,
+            "seed": run.seed,
+            **run.params,
+            "error": None,
         }
         try:
             result = fn(
-                run.params, run.seed, horizon_months=spec.horizon_months,
-                scenario=spec.scenario, series=bool(spec.series),
+                run.params,
+                run.seed,
+                horizon_months=spec.horizon_months,
+                scenario=spec.scenario,
+                series=bool(spec.series),
             )
             row.update({name: float(result[name]) for name in spec.outcomes})
             row.update({name: [float(v) for v in result[name]] for name in spec.series})
@@ -116,8 +123,11 @@ def dask_client(scheduler: str, workers: int) -> Iterator[Any]:
             return
         with (
             LocalCluster(
-                host="127.0.0.1", dashboard_address=None, n_workers=workers,
-                threads_per_worker=1, processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
             ) as cluster,
             Client(cluster) as client,
         ):

@@ -45,8 +45,18 @@ from experiments.outcomes import OUTCOMES, SERIES_COLUMNS
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 _KEYS = {
-    "design", "samples", "replications", "horizon_months", "scenario", "seed", "outcomes",
-    "series", "second_order", "levels", "batch_size", "parameters",
+    "design",
+    "samples",
+    "replications",
+    "horizon_months",
+    "scenario",
+    "seed",
+    "outcomes",
+    "series",
+    "second_order",
+    "levels",
+    "batch_size",
+    "parameters",
 }
 
 

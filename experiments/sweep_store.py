@@ -28,8 +28,12 @@ def result_schema(spec: SweepSpec) -> pa.Schema:
     """Fixed column types, so every chunk (even one of failed runs only) has the same schema."""
     swept = [f.name for f in spec.factors] + list(spec.fixed)
     return pa.schema(
-        [("run_id", pa.int64()), ("point", pa.int64()), ("replication", pa.int64()),
-         ("seed", pa.int64())]
+        [
+            ("run_id", pa.int64()),
+            ("point", pa.int64()),
+            ("replication", pa.int64()),
+            ("seed", pa.int64()),
+        ]
         + [(name, _ARROW_TYPES[PARAMETERS[name].kind]) for name in swept]
         + [(name, pa.float64()) for name in spec.outcomes]
         + [(name, pa.list_(pa.float64())) for name in spec.series]

@@ -26,8 +26,14 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "docs" / "screenshot.png"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 CHARTS = 5  # Altair charts on the page (viz.components.CHARTS)
 
@@ -59,8 +65,13 @@ def server(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     port = _free_port()
     log = tmp_path_factory.mktemp("solara") / "server.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen(solara_command("127.0.0.1", port), cwd=ROOT, env=solara_env(),
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            solara_command("127.0.0.1", port),
+            cwd=ROOT,
+            env=solara_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 60
@@ -111,8 +122,8 @@ def _wait_for(predicate, what: str, timeout: float = 15.0):
 def _canvases(page) -> list[str]:
     """Pixels of every chart canvas (as data URLs): they differ when a chart redraws."""
     return page.eval_on_selector_all(
-        "canvas", "els => els.filter(c => c.width > 100 && c.height > 100)"
-                  ".map(c => c.toDataURL())")
+        "canvas", "els => els.filter(c => c.width > 100 && c.height > 100).map(c => c.toDataURL())"
+    )
 
 
 def _network_src(page) -> str:
@@ -180,8 +191,11 @@ def test_page_renders_steps_resets_and_takes_inputs(browser, server):
 
     # Play a couple of simulated years for the screenshot, then pause.
     page.get_by_role("button", name="▶").click()
-    _wait_for(lambda: page.get_by_text(step_label(24), exact=True).count(), "24 months of play",
-              timeout=30)
+    _wait_for(
+        lambda: page.get_by_text(step_label(24), exact=True).count(),
+        "24 months of play",
+        timeout=30,
+    )
     page.get_by_role("button", name="❚❚").click()
     # Solara scrolls inside its layout, so a full-page shot needs a viewport the page fits in.
     page.set_viewport_size({"width": 1500, "height": 1750})

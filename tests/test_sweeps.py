@@ -49,11 +49,18 @@ def tiny_reference(tmp_path_factory) -> pd.DataFrame:
 
 
 def test_batch_run_returns_one_row_per_agent_of_each_run():
-    params = {"ambition": [0.5, 1.0], "capex_per_gw_usd_b": [40, 60]}
-    rows = pd.DataFrame(mesa.batch_run(
-        BuildoutModel, params, iterations=2, max_steps=12, number_processes=1,
-        display_progress=False,
-    ))
+    # Seeds as a parameter ("rng" is the model's alias of seed): the one form that both Mesa
+    # 3.3 and 3.5 take without a warning (3.5 deprecates ``iterations``).
+    params = {"ambition": [0.5, 1.0], "capex_per_gw_usd_b": [40, 60], "rng": [0, 1]}
+    rows = pd.DataFrame(
+        mesa.batch_run(
+            BuildoutModel,
+            params,
+            max_steps=12,
+            number_processes=1,
+            display_progress=False,
+        )
+    )
     model = BuildoutModel(seed=0)
     collector = model.datacollector
     # batch_run merges agent columns over model columns of the same name: there must be none,
@@ -65,7 +72,7 @@ def test_batch_run_returns_one_row_per_agent_of_each_run():
     assert (runs.size() == len(model.agents)).all()  # agent reporters: one row per agent
     assert (runs["AgentID"].nunique() == len(model.agents)).all()
     assert (runs[model_only].nunique() == 1).all().all()
-    combos = runs[["iteration", "ambition", "capex_per_gw_usd_b"]].first()
+    combos = runs[["rng", "ambition", "capex_per_gw_usd_b"]].first()
     assert sorted(map(tuple, combos.to_numpy().tolist())) == sorted(
         itertools.product([0, 1], [0.5, 1.0], [40, 60])
     )
@@ -107,19 +114,31 @@ def test_bad_spec_raises_before_any_output(tmp_path, parameters, message):
 
 @pytest.mark.parametrize(
     ("design", "size", "points"),
-    [("grid", {"levels": 3}, 3 * 3 * 2), ("lhs", {"samples": 7}, 7),
-     ("sobol", {"samples": 8}, 8 * (2 * 3 + 2)), ("morris", {"samples": 5}, 5 * (3 + 1))],
+    [
+        ("grid", {"levels": 3}, 3 * 3 * 2),
+        ("lhs", {"samples": 7}, 7),
+        ("sobol", {"samples": 8}, 8 * (2 * 3 + 2)),
+        ("morris", {"samples": 5}, 5 * (3 + 1)),
+    ],
 )
 def test_design_sizes_and_types(design, size, points):
-    spec = parse_spec({
-        "design": design, **size, "replications": 2,
-        "parameters": {"ambition": [0.5, 2.0], "build_months": [6, 24],
-                       "chip_allocation_rule": ["pro_rata", "strategic_first"]},
-    })
+    spec = parse_spec(
+        {
+            "design": design,
+            **size,
+            "replications": 2,
+            "parameters": {
+                "ambition": [0.5, 2.0],
+                "build_months": [6, 24],
+                "chip_allocation_rule": ["pro_rata", "strategic_first"],
+            },
+        }
+    )
     design_points = build_design(spec).points
     assert len(design_points) == points
-    assert all(isinstance(p["build_months"], int) and 6 <= p["build_months"] <= 24
-               for p in design_points)
+    assert all(
+        isinstance(p["build_months"], int) and 6 <= p["build_months"] <= 24 for p in design_points
+    )
     assert {p["chip_allocation_rule"] for p in design_points} == {"pro_rata", "strategic_first"}
 
 
@@ -147,11 +166,15 @@ def ishigami(params, seed, horizon_months=None, scenario="baseline", series=Fals
 def test_sobol_analysis_recovers_ishigami_indices_and_a_dummy_gets_zero(tmp_path):
     """The analysis wrapper on a function with known indices (not the model): full pipeline
     from spec to sensitivity.csv/png, with a dummy input whose total index must vanish."""
-    spec = write_spec(tmp_path / "ishigami.toml", """
+    spec = write_spec(
+        tmp_path / "ishigami.toml",
+        """
 design = "sobol"
 samples = 1024
 second_order = false
-""" + ISHIGAMI_INPUTS)
+"""
+        + ISHIGAMI_INPUTS,
+    )
     table = run_sweep(spec, tmp_path / "out", progress=False, fn=ishigami)
     assert len(table) == 1024 * (4 + 2)
     indices = pd.read_csv(tmp_path / "out" / "sensitivity.csv").set_index("parameter")
@@ -165,11 +188,15 @@ second_order = false
 
 
 def test_morris_screening_gives_the_dummy_no_effect(tmp_path):
-    spec = write_spec(tmp_path / "morris.toml", """
+    spec = write_spec(
+        tmp_path / "morris.toml",
+        """
 design = "morris"
 samples = 20
 levels = 4
-""" + ISHIGAMI_INPUTS)
+"""
+        + ISHIGAMI_INPUTS,
+    )
     table = run_sweep(spec, tmp_path / "out", progress=False, fn=ishigami)
     assert len(table) == 20 * (4 + 1)
     indices = pd.read_csv(tmp_path / "out" / "sensitivity.csv").set_index("parameter")
@@ -201,20 +228,25 @@ def test_failed_runs_are_recorded_and_not_rerun(tmp_path):
             raise RuntimeError("ambition too high for this test")
         return dict.fromkeys(OUTCOMES, params["ambition"])
 
-    spec = write_spec(tmp_path / "s.toml", """
+    spec = write_spec(
+        tmp_path / "s.toml",
+        """
 design = "grid"
 levels = 4
 replications = 2
 outcomes = ["capacity_online_gw_final"]
 [parameters]
 ambition = [0.0, 3.0]
-""")
+""",
+    )
     table = run_sweep(spec, tmp_path / "out", progress=False, fn=fragile)
     failed = table[table["error"].notna()]
     assert list(failed["ambition"]) == [2.0, 2.0, 3.0, 3.0]
-    assert failed["error"].str.fullmatch(
-        r"RuntimeError: ambition too high for this test \(at test_sweeps.py:\d+\)"
-    ).all()
+    assert (
+        failed["error"]
+        .str.fullmatch(r"RuntimeError: ambition too high for this test \(at test_sweeps.py:\d+\)")
+        .all()
+    )
     assert failed["capacity_online_gw_final"].isna().all()
     assert list(table.loc[table["error"].isna(), "capacity_online_gw_final"]) == [0, 0, 1, 1]
     assert len(calls) == 8
@@ -243,7 +275,8 @@ def test_sigkilled_sweep_resumes_to_the_uninterrupted_table(tiny_reference, tmp_
     spec = write_spec(tmp_path / "tiny.toml", one_run_per_chunk)
     proc = subprocess.Popen(
         [sys.executable, "-m", "experiments.sweep", str(spec), "--out", str(out), "--no-progress"],
-        env=ENV, cwd=REPO,
+        env=ENV,
+        cwd=REPO,
     )
     deadline = time.monotonic() + 60
     while len(list(out.glob("runs/part-*.parquet"))) < 5 and time.monotonic() < deadline:
@@ -277,18 +310,51 @@ def test_sweep_through_external_dask_scheduler(tiny_reference, tmp_path):
     dask = str(Path(sys.executable).parent / "dask")
     address = f"tcp://127.0.0.1:{free_port()}"
     scheduler = subprocess.Popen(
-        [dask, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
-         "--no-dashboard"], env=ENV, cwd=tmp_path,
+        [
+            dask,
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            address.rsplit(":", 1)[1],
+            "--no-dashboard",
+        ],
+        env=ENV,
+        cwd=tmp_path,
     )
     worker = subprocess.Popen(
-        [dask, "worker", address, "--host", "127.0.0.1", "--nworkers", "2", "--nthreads", "1",
-         "--no-dashboard"], env=ENV, cwd=tmp_path,
+        [
+            dask,
+            "worker",
+            address,
+            "--host",
+            "127.0.0.1",
+            "--nworkers",
+            "2",
+            "--nthreads",
+            "1",
+            "--no-dashboard",
+        ],
+        env=ENV,
+        cwd=tmp_path,
     )
     try:
         subprocess.run(
-            [sys.executable, "-m", "experiments.sweep", str(TINY), "--out", str(tmp_path / "out"),
-             "--scheduler", address, "--no-progress"],
-            env=ENV, cwd=REPO, check=True, timeout=120,
+            [
+                sys.executable,
+                "-m",
+                "experiments.sweep",
+                str(TINY),
+                "--out",
+                str(tmp_path / "out"),
+                "--scheduler",
+                address,
+                "--no-progress",
+            ],
+            env=ENV,
+            cwd=REPO,
+            check=True,
+            timeout=120,
         )
     finally:
         for proc in (worker, scheduler):
@@ -307,10 +373,17 @@ def test_ema_dask_evaluator_matches_sequential_and_simulate():
     from experiments.sweep_spec import replication_seed
 
     ranges = {"ambition": [0.5, 2.0], "chip_allocation_rule": None}
-    model = build_model(ranges, outcomes=["capacity_online_gw_final", "focal_defaulted"],
-                        series=["capacity_online_gw"], replications=2, seed=5, horizon_months=24)
-    scenarios = lhs_scenarios({"ambition": [0.5, 2.0],
-                               "chip_allocation_rule": ["pro_rata", "strategic_first"]}, 6, seed=1)
+    model = build_model(
+        ranges,
+        outcomes=["capacity_online_gw_final", "focal_defaulted"],
+        series=["capacity_online_gw"],
+        replications=2,
+        seed=5,
+        horizon_months=24,
+    )
+    scenarios = lhs_scenarios(
+        {"ambition": [0.5, 2.0], "chip_allocation_rule": ["pro_rata", "strategic_first"]}, 6, seed=1
+    )
     with SequentialEvaluator(model) as evaluator:
         seq_x, seq_y = evaluator.perform_experiments(scenarios)
     with DaskEvaluator(model, n_workers=2, batch_size=2) as evaluator:
@@ -320,6 +393,7 @@ def test_ema_dask_evaluator_matches_sequential_and_simulate():
         np.testing.assert_array_equal(seq_y[name], dask_y[name])
     assert seq_y["capacity_online_gw"].shape == (6, 2, 25)
     first = {k: scenarios[0][k] for k in ("ambition", "chip_allocation_rule")}
-    direct = [simulate(first, replication_seed(5, r), 24)["capacity_online_gw_final"]
-              for r in range(2)]
+    direct = [
+        simulate(first, replication_seed(5, r), 24)["capacity_online_gw_final"] for r in range(2)
+    ]
     assert seq_y["capacity_online_gw_final"][0] == pytest.approx(np.mean(direct))

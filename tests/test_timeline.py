@@ -120,8 +120,10 @@ def test_unknown_jurisdiction_in_an_event_fails_before_the_run(tmp_path):
 
 
 def test_capex_cut_mid_run_reaches_chip_prices(tmp_path):
-    cut = ('\n[[events]]\ndate = "2026-07"\nkind = "set_parameter"\n'
-           'parameter = "capex_per_gw_usd_b"\nvalue = 22.5\n')
+    cut = (
+        '\n[[events]]\ndate = "2026-07"\nkind = "set_parameter"\n'
+        'parameter = "capex_per_gw_usd_b"\nvalue = 22.5\n'
+    )
     cheap = BuildoutModel(scenario=scenario_with(tmp_path, cut), seed=1, horizon_months=7)
     dear = BuildoutModel(seed=1, horizon_months=7)
     cheap.run()

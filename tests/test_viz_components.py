@@ -84,10 +84,15 @@ def test_sliders_at_default_leave_the_scenario_alone_and_moved_ones_override():
     values["ambition"] = 0.1 * 3 * 5  # browser float noise: 1.5000000000000002
     kw = controls.model_kwargs(**values)
     assert kw["ambition"] == 1.5
-    assert controls.model_kwargs(**{**values, "efficiency_shock": controls.SHOCK_OFF})[
-        "efficiency_shock_month"] == 0
-    on = controls.model_kwargs(**{**values, "efficiency_shock": controls.SHOCK_ON,
-                                  "efficiency_shock_month": 24})
+    assert (
+        controls.model_kwargs(**{**values, "efficiency_shock": controls.SHOCK_OFF})[
+            "efficiency_shock_month"
+        ]
+        == 0
+    )
+    on = controls.model_kwargs(
+        **{**values, "efficiency_shock": controls.SHOCK_ON, "efficiency_shock_month": 24}
+    )
     assert on["efficiency_shock_month"] == 24 and on["efficiency_shock_factor"] > 1
     with pytest.raises(ValueError, match="unknown parameter"):
         controls.model_kwargs(no_such_knob=1)
@@ -101,8 +106,13 @@ def test_seed_text():
 
 
 def test_viz_model_applies_the_page_inputs():
-    values = {**controls.initial_values(), "ambition": 2.0, "seed": "5",
-              "efficiency_shock": controls.SHOCK_ON, "efficiency_shock_month": 12}
+    values = {
+        **controls.initial_values(),
+        "ambition": 2.0,
+        "seed": "5",
+        "efficiency_shock": controls.SHOCK_ON,
+        "efficiency_shock_month": 12,
+    }
     model = controls.VizModel(**values)
     assert model.p.ambition == 2.0
     assert model.p.efficiency_shock_month == 12
@@ -129,8 +139,12 @@ def test_charts_carry_the_collected_series(stepped):
     for name, builder in C.CHARTS.items():
         spec = builder(stepped).to_dict()
         data = _chart_data(builder(stepped))
-        folded = [f for layer in spec["layer"] for t in layer.get("transform", [])
-                  for f in t.get("fold", [])]
+        folded = [
+            f
+            for layer in spec["layer"]
+            for t in layer.get("transform", [])
+            for f in t.get("fold", [])
+        ]
         assert folded and set(folded) <= set(data.columns), name
 
 
@@ -152,8 +166,7 @@ def test_network_has_every_agent_and_each_live_contract(stepped):
     kinds = {d["kind"] for _, d in g.nodes(data=True)}
     assert {"lab", "vendor", "utility", "investor", "government"} <= kinds
     month = stepped.month
-    live = [c for c in stepped.contracts.contracts
-            if c.status == "active" and c.end_month > month]
+    live = [c for c in stepped.contracts.contracts if c.status == "active" and c.end_month > month]
     assert live, "a baseline run signs contracts within months"
     for c in live:
         assert g.has_edge(c.payer.unique_id, c.payee.unique_id)
@@ -182,9 +195,13 @@ def test_broken_deal_shows_as_a_broken_edge():
 def test_network_figure_draws_nodes_and_renders(stepped):
     fig = N.network_figure(stepped)
     ax = fig.axes[0]
-    drawn = sum(len(col.get_offsets()) for col in ax.collections
-                if col.get_offsets() is not None and len(col.get_offsets()) and
-                type(col).__name__ == "PathCollection")
+    drawn = sum(
+        len(col.get_offsets())
+        for col in ax.collections
+        if col.get_offsets() is not None
+        and len(col.get_offsets())
+        and type(col).__name__ == "PathCollection"
+    )
     assert drawn == len(stepped.agents)
     assert f"month {stepped.month}" in ax.get_title()
     buf = io.BytesIO()
@@ -207,8 +224,9 @@ def test_agent_table(stepped):
             assert row._3 == pytest.approx(agent.capacity_online_gw)
         else:
             assert math.isnan(row._3)
-        assert row.distress == ("defaulted" if agent.defaulted
-                                else "distress" if agent.in_distress else "")
+        assert row.distress == (
+            "defaulted" if agent.defaulted else "distress" if agent.in_distress else ""
+        )
     html = C.agent_table_html(table)
     assert html.count("<tr") == len(table) + 1
 
@@ -218,8 +236,9 @@ def test_agent_table(stepped):
 
 def _page(model):
     """The app's page inside an AppLayout, which is what renders SolaraViz's sidebar controls."""
-    page = SolaraViz(model, components=list(C.COMPONENTS), model_params=controls.model_params(),
-                     name="test")
+    page = SolaraViz(
+        model, components=list(C.COMPONENTS), model_params=controls.model_params(), name="test"
+    )
     return solara.AppLayout(children=[page])
 
 

@@ -83,8 +83,10 @@ def _inline_csv(wide: pd.DataFrame) -> alt.InlineData:
     """
     parse = {c: "number" for c in wide.columns if c != "when"}
     parse["when"] = "number" if pd.api.types.is_numeric_dtype(wide["when"]) else "date"
-    return alt.InlineData(values=wide.to_csv(index=False, float_format="%.6g"),
-                          format=alt.DataFormat(type="csv", parse=parse))
+    return alt.InlineData(
+        values=wide.to_csv(index=False, float_format="%.6g"),
+        format=alt.DataFormat(type="csv", parse=parse),
+    )
 
 
 def _present(df: pd.DataFrame, columns: dict[str, str]) -> list[str]:
@@ -92,8 +94,11 @@ def _present(df: pd.DataFrame, columns: dict[str, str]) -> list[str]:
 
 
 def _tooltip() -> list:
-    return [alt.Tooltip("when:T", title="date", format="%Y-%m"), "series:N",
-            alt.Tooltip("value:Q", format=".3g")]
+    return [
+        alt.Tooltip("when:T", title="date", format="%Y-%m"),
+        "series:N",
+        alt.Tooltip("value:Q", format=".3g"),
+    ]
 
 
 def _lines(
@@ -101,8 +106,10 @@ def _lines(
 ) -> alt.Chart:
     """Lines for ``columns`` (raw name -> label), drawing from the enclosing chart's data."""
     # Points while there are too few months for a line to show.
-    chart = alt.Chart().transform_fold(_present(df, columns), as_=["series", "value"]).mark_line(
-        strokeDash=[5, 3] if dash else [1, 0], point=len(df) < 3
+    chart = (
+        alt.Chart()
+        .transform_fold(_present(df, columns), as_=["series", "value"])
+        .mark_line(strokeDash=[5, 3] if dash else [1, 0], point=len(df) < 3)
     )
     return chart.encode(
         x=_x(df),
@@ -123,17 +130,21 @@ def _panel(
     """Lines on a left axis and, where units differ, dashed lines on an independent right axis."""
     layers = [_lines(df, left, left_title)]
     if right:
-        layers.append(_lines(df, right, right_title, dash=True).encode(
-            y=alt.Y("value:Q", title=right_title, axis=alt.Axis(orient="right"))
-        ))
+        layers.append(
+            _lines(df, right, right_title, dash=True).encode(
+                y=alt.Y("value:Q", title=right_title, axis=alt.Axis(orient="right"))
+            )
+        )
     chart = alt.layer(*layers, data=_inline_csv(_wide(df, {**left, **(right or {})})))
     if right:
         chart = chart.resolve_scale(y="independent")
     return chart.properties(title=title, width=CHART_WIDTH, height=CHART_HEIGHT)
 
 
-ONLINE = {"capacity_online_gw": "online (all labs)",
-          "focal_capacity_online_gw": "online (focal lab)"}
+ONLINE = {
+    "capacity_online_gw": "online (all labs)",
+    "focal_capacity_online_gw": "online (focal lab)",
+}
 
 
 def capacity_chart(model: Any) -> alt.LayerChart:
@@ -144,15 +155,15 @@ def capacity_chart(model: Any) -> alt.LayerChart:
         alt.Chart()
         .transform_fold(gates, as_=["series", "value"])
         .transform_calculate(
-            gate_order=" + ".join(f"(datum.series == '{label}') * {i}"
-                                  for i, label in enumerate(gates))
+            gate_order=" + ".join(
+                f"(datum.series == '{label}') * {i}" for i, label in enumerate(gates)
+            )
         )
         .mark_area(opacity=0.75)
         .encode(
             x=_x(df),
             y=alt.Y("value:Q", stack="zero", title="GW"),
-            color=alt.Color("series:N", title=None,
-                            legend=alt.Legend(orient="bottom", columns=3)),
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", columns=3)),
             order=alt.Order("gate_order:Q"),
             tooltip=_tooltip(),
         )
@@ -224,17 +235,25 @@ def agent_table(model: Any) -> pd.DataFrame:
     for a in agents_in_order(model):
         kind = getattr(a, "kind", "?")
         capacity = getattr(a, "capacity_online_gw", None) if kind == "lab" else None
-        state = ("defaulted" if getattr(a, "defaulted", False)
-                 else "distress" if getattr(a, "in_distress", False) else "")
-        rows.append({
-            "kind": kind,
-            "name": str(getattr(a, "name", a.unique_id)),
-            "cash (USD bn)": float(getattr(a, "cash_usd_b", float("nan"))),
-            "capacity (GW)": float(capacity) if capacity is not None else float("nan"),
-            "distress": state,
-        })
-    return pd.DataFrame(rows, columns=["kind", "name", "cash (USD bn)", "capacity (GW)",
-                                       "distress"])
+        state = (
+            "defaulted"
+            if getattr(a, "defaulted", False)
+            else "distress"
+            if getattr(a, "in_distress", False)
+            else ""
+        )
+        rows.append(
+            {
+                "kind": kind,
+                "name": str(getattr(a, "name", a.unique_id)),
+                "cash (USD bn)": float(getattr(a, "cash_usd_b", float("nan"))),
+                "capacity (GW)": float(capacity) if capacity is not None else float("nan"),
+                "distress": state,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["kind", "name", "cash (USD bn)", "capacity (GW)", "distress"]
+    )
 
 
 def agent_table_html(df: pd.DataFrame) -> str:
@@ -256,7 +275,10 @@ def agent_table_html(df: pd.DataFrame) -> str:
         body.append(f"<tr{style}>{''.join(cells)}</tr>")
     return (
         '<table class="gigawatt-agents" style="border-collapse:collapse;font-size:12px;'
-        'width:100%"><thead><tr>' + head + "</tr></thead><tbody>" + "".join(body)
+        'width:100%"><thead><tr>'
+        + head
+        + "</tr></thead><tbody>"
+        + "".join(body)
         + "</tbody></table>"
     )
 
@@ -269,13 +291,16 @@ def run_summary(model: Any, names: Iterable[str] | None = None) -> str:
     if names is None:
         from viz.controls import SLIDERS as names
     p = getattr(model, "p", None)
-    parts = [f"scenario {getattr(model, 'scenario_name', '?')}",
-             f"seed {getattr(model, 'viz_seed', 'n/a')}"]
+    parts = [
+        f"scenario {getattr(model, 'scenario_name', '?')}",
+        f"seed {getattr(model, 'viz_seed', 'n/a')}",
+    ]
     for name in names:
         value = getattr(p, name, None)
         if value is not None:
-            parts.append(f"{name} = {value:g}" if isinstance(value, int | float) else
-                         f"{name} = {value}")
+            parts.append(
+                f"{name} = {value:g}" if isinstance(value, int | float) else f"{name} = {value}"
+            )
     return " · ".join(parts)
 
 
@@ -288,8 +313,9 @@ def vega_element(chart: alt.TopLevelMixin):
 
     The unit tests validate every chart's spec once; the page only serialises it.
     """
-    return solara.widgets.VegaLite.element(spec=chart.to_dict(validate=False),
-                                           listen_to_click=False, listen_to_hover=False)
+    return solara.widgets.VegaLite.element(
+        spec=chart.to_dict(validate=False), listen_to_click=False, listen_to_hover=False
+    )
 
 
 def _chart_component(builder, name: str):
@@ -322,15 +348,31 @@ def AgentTable(model: Any):
     df = agent_table(model)
     with solara.Column(style={"width": "100%"}) as main:
         # Not solara.Markdown: it pulls KaTeX from the internet.
-        solara.HTML(tag="div", unsafe_innerHTML="<b>Run</b>: " + html.escape(run_summary(model)),
-                    classes=["gigawatt-run"], style="font-size:12px")
-        solara.HTML(tag="div", unsafe_innerHTML=f"<b>Agents</b> (month {model_month(model)}, "
-                    f"{len(df)} agents)")
-        solara.HTML(tag="div", unsafe_innerHTML=agent_table_html(df),
-                    style="max-height:330px;overflow-y:auto;width:100%")
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML="<b>Run</b>: " + html.escape(run_summary(model)),
+            classes=["gigawatt-run"],
+            style="font-size:12px",
+        )
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=f"<b>Agents</b> (month {model_month(model)}, {len(df)} agents)",
+        )
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=agent_table_html(df),
+            style="max-height:330px;overflow-y:auto;width:100%",
+        )
     return main
 
 
 #: Components in page order, as SolaraViz takes them.
-COMPONENTS = [CapacityPlot, ContractNetwork, FinancePlot, PricesPlot, GridSentimentPlot,
-              RiskPlot, AgentTable]
+COMPONENTS = [
+    CapacityPlot,
+    ContractNetwork,
+    FinancePlot,
+    PricesPlot,
+    GridSentimentPlot,
+    RiskPlot,
+    AgentTable,
+]

@@ -35,8 +35,6 @@ SHOCK_PARAMS = ("efficiency_shock_month", "efficiency_shock_factor")
 DEFAULT_SEED = 42
 
 
-
-
 def _nice_step(span: float) -> float:
     """A 1-2-5 step giving about a hundred slider positions over ``span``."""
     raw = span / 100.0
@@ -63,27 +61,46 @@ def slider_spec(name: str) -> dict[str, Any]:
     label = f"{short} ({p.unit})" if p.unit else short
     if p.kind is int:
         value = int(min(max(p.default, low), high)) if p.default else int(low + (high - low) / 4)
-        return {"type": "SliderInt", "value": value, "label": label,
-                "min": int(low), "max": int(high), "step": 1}
+        return {
+            "type": "SliderInt",
+            "value": value,
+            "label": label,
+            "min": int(low),
+            "max": int(high),
+            "step": 1,
+        }
     value = float(p.default)
     if name == "efficiency_shock_factor" and low > 0:
         value = float(round(math.sqrt(low * high), 6))
     step = _nice_step(high - low)
     while abs((value - low) / step - round((value - low) / step)) > 1e-6:
         step /= 10  # keep the starting value on the slider's grid
-    return {"type": "SliderFloat", "value": value, "label": label,
-            "min": low, "max": high, "step": step}
+    return {
+        "type": "SliderFloat",
+        "value": value,
+        "label": label,
+        "min": low,
+        "max": high,
+        "step": step,
+    }
 
 
 def model_params() -> dict[str, Any]:
     """Everything SolaraViz shows in its 'Model Parameters' card."""
     params: dict[str, Any] = {
-        "scenario_name": {"type": "Select", "value": "baseline", "values": list_scenarios(),
-                          "label": "scenario"},
+        "scenario_name": {
+            "type": "Select",
+            "value": "baseline",
+            "values": list_scenarios(),
+            "label": "scenario",
+        },
         "seed": {"type": "InputText", "value": str(DEFAULT_SEED), "label": "seed (blank = random)"},
-        "efficiency_shock": {"type": "Select", "value": SHOCK_SCENARIO,
-                             "values": [SHOCK_SCENARIO, SHOCK_ON, SHOCK_OFF],
-                             "label": "efficiency shock"},
+        "efficiency_shock": {
+            "type": "Select",
+            "value": SHOCK_SCENARIO,
+            "values": [SHOCK_SCENARIO, SHOCK_ON, SHOCK_OFF],
+            "label": "efficiency shock",
+        },
     }
     for name in SLIDERS:
         params[name] = slider_spec(name)
@@ -161,5 +178,7 @@ class VizModel(BuildoutModel):
 
 def initial_values() -> dict[str, Any]:
     """The inputs' starting values, as keywords for ``VizModel``."""
-    return {name: spec["value"] if isinstance(spec, dict) else spec
-            for name, spec in model_params().items()}
+    return {
+        name: spec["value"] if isinstance(spec, dict) else spec
+        for name, spec in model_params().items()
+    }

@@ -137,8 +137,9 @@ def plot_pipeline_by_gate(table: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
-def _two_bands(table: pd.DataFrame, path: Path, panels: list[tuple[str, str, str]],
-               title: str, legend_at: str) -> Path:
+def _two_bands(
+    table: pd.DataFrame, path: Path, panels: list[tuple[str, str, str]], title: str, legend_at: str
+) -> Path:
     """Two side-by-side band panels, each (metric, title, unit)."""
     colours = _colours(_order(table))
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
@@ -151,18 +152,30 @@ def _two_bands(table: pd.DataFrame, path: Path, panels: list[tuple[str, str, str
 
 def plot_funding(table: pd.DataFrame, path: Path) -> Path:
     """Focal lab's unmet funding need and its cash, median and band."""
-    return _two_bands(table, path, [
-        ("funding_gap_usd_b", "Focal lab: funding need left unmet this month", "USD bn"),
-        ("lab_cash_usd_b", "Focal lab: cash", "USD bn"),
-    ], "Funding gap and cash", "upper left")
+    return _two_bands(
+        table,
+        path,
+        [
+            ("funding_gap_usd_b", "Focal lab: funding need left unmet this month", "USD bn"),
+            ("lab_cash_usd_b", "Focal lab: cash", "USD bn"),
+        ],
+        "Funding gap and cash",
+        "upper left",
+    )
 
 
 def plot_prices(table: pd.DataFrame, path: Path) -> Path:
     """Chip list price per GW and power tariff, median and band."""
-    return _two_bands(table, path, [
-        ("chip_price_usd_b_per_gw", "Chip price (supply-weighted list price)", "USD bn per GW"),
-        ("power_price_usd_mwh", "Power price (load-weighted tariff)", "USD/MWh"),
-    ], "Prices", "upper right")
+    return _two_bands(
+        table,
+        path,
+        [
+            ("chip_price_usd_b_per_gw", "Chip price (supply-weighted list price)", "USD bn per GW"),
+            ("power_price_usd_mwh", "Power price (load-weighted tariff)", "USD/MWh"),
+        ],
+        "Prices",
+        "upper right",
+    )
 
 
 def plot_risk(risk: pd.DataFrame, path: Path) -> Path:

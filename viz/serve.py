@@ -13,8 +13,19 @@ APP = Path(__file__).with_name("app.py")
 
 def solara_command(host: str = "127.0.0.1", port: int = 8765) -> list[str]:
     """The ``solara run`` command line for the app (production mode: no file watcher)."""
-    return [sys.executable, "-m", "solara", "run", str(APP), "--host", host, "--port", str(port),
-            "--production", "--no-open"]
+    return [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        str(APP),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-open",
+    ]
 
 
 def solara_env() -> dict[str, str]:
@@ -44,8 +55,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def add_viz_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``viz`` on the CLI's sub-parsers (``experiments/cli.py`` calls this)."""
-    parser = subparsers.add_parser("viz", help="open the SolaraViz browser page on localhost",
-                                   description=__doc__)
+    parser = subparsers.add_parser(
+        "viz", help="open the SolaraViz browser page on localhost", description=__doc__
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8765, help="port to listen on")
     parser.set_defaults(func=_run)

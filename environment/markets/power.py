@@ -33,21 +33,13 @@ def negotiate_ppa(
     energise = utility.quote_energisation_month(project.size_gw)
     if energise is None:
         return None
-    price = bargain(
-        buyer_reservation=lab.power_reservation_usd_mwh(),
-        seller_reservation=utility.reservation_price_usd_mwh(project.size_gw),
-        seller_power=0.3 + 0.7 * utility.grid_stress,
-    )
-    if price is None:
-        return None
-    return PowerPurchaseAgreement(
-        payer=lab,
-        payee=utility,
+    return _bargain_ppa(
+        lab,
+        utility,
+        utility.reservation_price_usd_mwh(project.size_gw),
         signed_month=month,
         start_month=energise,
-        end_month=energise + PPA_TERM_MONTHS,
         capacity_gw=project.size_gw,
-        price_usd_mwh=price,
         minimum_take_share=minimum_take_share,
         utilization=utilization,
     )
@@ -57,15 +49,49 @@ def renew_ppa(
     lab: AILab, utility: Utility, ppa: PowerPurchaseAgreement, month: int, minimum_take_share: float
 ) -> PowerPurchaseAgreement | None:
     """A new term for a campus already connected: no queue, the same bargaining over price."""
+    return _bargain_ppa(
+        lab,
+        utility,
+        utility.power_price_usd_mwh(),
+        signed_month=month,
+        start_month=month,
+        capacity_gw=ppa.capacity_gw,
+        minimum_take_share=minimum_take_share,
+        utilization=ppa.utilization,
+        renewal=True,
+    )
+
+
+def _bargain_ppa(
+    lab: AILab,
+    utility: Utility,
+    seller_reservation_usd_mwh: float,
+    *,
+    signed_month: int,
+    start_month: int,
+    capacity_gw: float,
+    minimum_take_share: float,
+    utilization: float,
+    renewal: bool = False,
+) -> PowerPurchaseAgreement | None:
+    """A term of ``PPA_TERM_MONTHS`` from ``start_month`` at the bargained price, or None when
+    the reservation prices do not overlap (the seller's power grows with grid stress)."""
     price = bargain(
         buyer_reservation=lab.power_reservation_usd_mwh(),
-        seller_reservation=utility.power_price_usd_mwh(),
+        seller_reservation=seller_reservation_usd_mwh,
         seller_power=0.3 + 0.7 * utility.grid_stress,
     )
     if price is None:
         return None
     return PowerPurchaseAgreement(
-        payer=lab, payee=utility, signed_month=month, start_month=month,
-        end_month=month + PPA_TERM_MONTHS, capacity_gw=ppa.capacity_gw, price_usd_mwh=price,
-        minimum_take_share=minimum_take_share, utilization=ppa.utilization, renewal=True,
+        payer=lab,
+        payee=utility,
+        signed_month=signed_month,
+        start_month=start_month,
+        end_month=start_month + PPA_TERM_MONTHS,
+        capacity_gw=capacity_gw,
+        price_usd_mwh=price,
+        minimum_take_share=minimum_take_share,
+        utilization=utilization,
+        renewal=renewal,
     )

@@ -44,8 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     model = build_model(
-        UNCERTAINTIES, outcomes=["focal_defaulted"], replications=args.replications,
-        seed=args.seed, horizon_months=args.horizon,
+        UNCERTAINTIES,
+        outcomes=["focal_defaulted"],
+        replications=args.replications,
+        seed=args.seed,
+        horizon_months=args.horizon,
     )
     scenarios = lhs_scenarios(UNCERTAINTIES, args.experiments, args.seed)
     with DaskEvaluator(model, scheduler=args.scheduler, n_workers=args.workers) as evaluator:
