@@ -247,18 +247,20 @@ class ContractBook:
     """Every contract ever signed, with an index of the active ones by party and kind.
 
     Agents ask for their active contracts many times a month; the index keeps that cheap as
-    the book grows. Lists come back in signing order.
+    the book grows. Lists come back in signing order. A kind is one of the contract classes
+    (``Loan``, ``PowerPurchaseAgreement`` ...), matched exactly in the active index: they have
+    no subclasses, and ``Contract`` itself is not a kind (pass None for every kind).
     """
 
     def __init__(self) -> None:
         self.contracts: list[Contract] = []
-        #: id(agent) -> (kind or None, role or None) -> active contracts, in signing order
-        self._active: dict[int, dict[tuple, dict[Contract, None]]] = {}
-        self._by_agent: dict[int, list[Contract]] = {}
+        #: agent -> (kind or None, role or None) -> active contracts, in signing order
+        self._active: dict[Agent, dict[tuple, dict[Contract, None]]] = {}
+        self._by_agent: dict[Agent, list[Contract]] = {}
         #: kind or None -> active contracts of that kind (None: all), in signing order
         self._all_active: dict[type[Contract] | None, dict[Contract, None]] = {None: {}}
         self.flows = MoneyFlows()  # kept current as money moves
-        self._debt_usd_b: dict[int, float] = {}  # id(borrower) -> principal owed, until it changes
+        self._debt_usd_b: dict[Agent, float] = {}  # borrower -> principal owed, until it changes
 
     def sign(self, contract: Contract) -> Contract:
         contract.id = len(self.contracts)
@@ -266,10 +268,10 @@ class ContractBook:
         self._all_active[None][contract] = None
         self._all_active.setdefault(type(contract), {})[contract] = None
         if isinstance(contract, Loan):
-            self._debt_usd_b.pop(id(contract.payer), None)
+            self._debt_usd_b.pop(contract.payer, None)
         if contract.financing:
             self.flows.add(contract.payee.name, contract.payer.name, "financing", contract.size)
-        for party in {id(contract.payer), id(contract.payee)}:
+        for party in {contract.payer, contract.payee}:
             self._by_agent.setdefault(party, []).append(contract)
         for party, key in self._index_keys(contract):
             self._active.setdefault(party, {}).setdefault(key, {})[contract] = None
@@ -280,7 +282,7 @@ class ContractBook:
         """The (agent, (kind, role)) slots an active contract is listed under."""
         for agent, role in ((contract.payer, "payer"), (contract.payee, "payee")):
             for key in ((None, None), (type(contract), None), (None, role), (type(contract), role)):
-                yield id(agent), key
+                yield agent, key
 
     def record_payment(self, contract: Contract, amount_usd_b: float) -> None:
         """Money paid under a contract (a loan's interest and repayment are not new money)."""
@@ -305,19 +307,19 @@ class ContractBook:
         if not active_only:
             return [
                 c
-                for c in self._by_agent.get(id(agent), ())
+                for c in self._by_agent.get(agent, ())
                 if (kind is None or isinstance(c, kind))
                 and (role is None or getattr(c, role) is agent)
             ]
-        return list(self._active.get(id(agent), {}).get((kind, role), ()))
+        return list(self._active.get(agent, {}).get((kind, role), ()))
 
     def debt_usd_b(self, borrower: Agent) -> float:
         """Principal a borrower owes on its active loans (summed in signing order, and kept
         until one of its loans is signed or ends: every agent's balance sheet reads it)."""
-        debt = self._debt_usd_b.get(id(borrower))
+        debt = self._debt_usd_b.get(borrower)
         if debt is None:
-            loans = self._active.get(id(borrower), {}).get((Loan, "payer"), ())
-            debt = self._debt_usd_b[id(borrower)] = sum(c.principal_usd_b for c in loans)
+            loans = self._active.get(borrower, {}).get((Loan, "payer"), ())
+            debt = self._debt_usd_b[borrower] = sum(c.principal_usd_b for c in loans)
         return debt
 
     def active_parties(self) -> int:
@@ -338,6 +340,6 @@ class ContractBook:
         self._all_active[None].pop(contract, None)
         self._all_active[type(contract)].pop(contract, None)
         if isinstance(contract, Loan):
-            self._debt_usd_b.pop(id(contract.payer), None)
+            self._debt_usd_b.pop(contract.payer, None)
         for party, key in self._index_keys(contract):
             self._active[party][key].pop(contract, None)

@@ -299,7 +299,7 @@ def test_the_invariants_can_fail():
         check_step(model, installed)
     model.focal_lab.cash_usd_b -= 1.0
     model.contracts.sign(Loan(model.focal_lab, model.investors[0], 0, 0, 60, principal_usd_b=2.0))
-    model.contracts._debt_usd_b[id(model.focal_lab)] = 0.0  # a cache the loan did not clear
+    model.contracts._debt_usd_b[model.focal_lab] = 0.0  # a cache the loan did not clear
     with pytest.raises(AssertionError, match="against loans"):
         check_step(model, installed)
 
