@@ -2,7 +2,9 @@
 
 Server-side rendering tests cannot see front-end failures (a blank plot area, missing offline
 assets), so this drives Debian's Chromium with Playwright against ``solara run viz/app.py``.
-It saves ``docs/screenshot.png`` for the README. Skipped only when Chromium is missing outside CI.
+It takes a full-page screenshot; with ``GIGAWATT_UPDATE_SCREENSHOT=1`` it writes it to
+``docs/screenshot.png`` for the README (otherwise to a temporary folder, so a test run leaves the
+checkout clean). Skipped only when Chromium is missing outside CI.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from viz.serve import solara_command, solara_env
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOT = ROOT / "docs" / "screenshot.png"
+README_SCREENSHOT = ROOT / "docs" / "screenshot.png"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -134,8 +136,10 @@ def _step_counter(page, n: int) -> None:
     page.get_by_text(step_label(n), exact=True).wait_for(timeout=15_000)
 
 
-def test_page_renders_steps_resets_and_takes_inputs(browser, server):
+def test_page_renders_steps_resets_and_takes_inputs(browser, server, tmp_path):
     url, log = server
+    update_readme = os.environ.get("GIGAWATT_UPDATE_SCREENSHOT") == "1"
+    screenshot = README_SCREENSHOT if update_readme else tmp_path / "screenshot.png"
     page = browser.new_page(viewport={"width": 1500, "height": 1000})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -200,9 +204,8 @@ def test_page_renders_steps_resets_and_takes_inputs(browser, server):
     # Solara scrolls inside its layout, so a full-page shot needs a viewport the page fits in.
     page.set_viewport_size({"width": 1500, "height": 1750})
     page.wait_for_timeout(1500)  # let the last redraw and the reflow land
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
-    assert SCREENSHOT.stat().st_size > 50_000
+    page.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.stat().st_size > 50_000
 
     assert not errors, f"JavaScript errors: {errors}"
     server_log = log.read_text()
