@@ -23,8 +23,6 @@ from environment.projects import (
     DataCenterProject,
 )
 
-#: Share of its lifetime revenue a lab will spend on the accelerators that earn it (assumption).
-IT_SPEND_SHARE_OF_REVENUE = 0.6
 #: A lab stops starting campuses when investors left more than this share of its request unmet
 #: (assumption).
 CAPITAL_RATIONING_SHARE = 0.25
@@ -135,15 +133,12 @@ class AILab(GigawattAgent):
 
     # --- reservation prices (what this lab would pay) ---------------------------------------
     def chip_reservation_price_usd_b_per_gw(self, efficiency_index: float) -> float:
-        p = self.model.p
-        lifetime_revenue = (
-            self.model.revenue_per_cu_year()
-            * efficiency_index
-            * (p.it_equipment_life_months / 12.0)
-        )
-        return IT_SPEND_SHARE_OF_REVENUE * lifetime_revenue
+        return self.model.chip_value_usd_b_per_gw(efficiency_index)
 
     def power_reservation_usd_mwh(self) -> float:
+        """The share of its revenue per MWh it will spend on energy, but never more than
+        generating its own power on site: its outside option bounds what a grid PPA is worth,
+        however much revenue a MWh earns on ever more efficient chips."""
         p = self.model.p
         revenue_per_mwh = (
             self.model.revenue_per_cu_year()
@@ -151,7 +146,7 @@ class AILab(GigawattAgent):
             * 1e9
             / (p.utilization * 8760.0 * 1e3)
         )
-        return p.lab_max_power_cost_share * revenue_per_mwh
+        return min(p.lab_max_power_cost_share * revenue_per_mwh, p.onsite_power_cost_usd_mwh)
 
     def lease_reservation_usd_b_per_gw_year(self, lessor: AILab) -> float:
         return (
@@ -544,6 +539,7 @@ class AILab(GigawattAgent):
         """In default: it earns nothing more, and campuses not yet online are cancelled and
         their power released (those online stay, stranded)."""
         self.revenue_month_usd_b = self.lease_income_month_usd_b = self.served_cu = 0.0
+        self.funding_requested_usd_b = self.funding_gap_usd_b = 0.0  # it asks for nothing more
         cancelled = 0.0
         for pr in self.projects:
             if pr.status == PIPELINE:

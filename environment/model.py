@@ -10,6 +10,7 @@ opposition, sentiment) — and is recorded, everything through ``self.datacollec
 from __future__ import annotations
 
 import math
+import numbers
 from collections import deque
 from types import SimpleNamespace
 
@@ -59,6 +60,8 @@ from environment.scenario import load_scenario, month_index, month_label
 #: A creditor whose write-offs exceed this share of its buffer is in distress for a year
 #: (assumption).
 DISTRESS_LOSS_SHARE = 0.5
+#: Share of its lifetime revenue a lab will spend on the accelerators that earn it (assumption).
+IT_SPEND_SHARE_OF_REVENUE = 0.6
 
 MODEL_COLUMNS = (
     "date",
@@ -125,7 +128,12 @@ class BuildoutModel(mesa.Model):
     ) -> None:
         overrides = validate(overrides)  # before any work: bad input fails fast
         spec = load_scenario(scenario)
-        super().__init__(rng=seed if seed is not None else rng)
+        seed = seed if seed is not None else rng
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0
+        ):
+            raise ValueError(f"seed = {seed!r} is invalid: allowed an integer >= 0 (or None)")
+        super().__init__(rng=seed)
         self.scenario_name = spec["name"]  # (Mesa 3.5 models own a `scenario` attribute)
         self.p = SimpleNamespace(**validate({**defaults(), **spec["parameters"], **overrides}))
         self.month = 0
@@ -145,12 +153,12 @@ class BuildoutModel(mesa.Model):
             month = month_index(self.p.start_date, event["date"])
             if month < 1:
                 self.log_event("event_before_start", f"{event['kind']} dated {event['date']}")
+            elif month > self.p.horizon_months:
+                self.log_event("event_after_horizon", f"{event['kind']} dated {event['date']}")
             else:
                 self.timeline.append({**event, "month": month})
         self.timeline.sort(key=lambda e: e["month"])
-        for event in self.timeline:  # fail before the run, not in its month
-            if event.get("jurisdiction", "*") != "*":
-                self.agent_named(event["jurisdiction"], Government, f"event {event['kind']}")
+        self._check_timeline()
         self.initial_capacity_gw = {
             lab.name: lab.capacity_online_gw + lab.leased_in_gw for lab in self.labs
         }
@@ -165,6 +173,27 @@ class BuildoutModel(mesa.Model):
             agent_reporters=AGENT_REPORTERS if record_agents else {},
         )
         self.record_phase()
+
+    def _check_timeline(self) -> None:
+        """Fail before the run, not in an event's month: the jurisdictions events name exist,
+        entrants bring new names (losses are booked by name) and no second focal lab, and each
+        parameter change keeps the parameters consistent with those in force at its date."""
+        names = set(self._by_name)
+        params = vars(self.p).copy()
+        for event in self.timeline:
+            where = f"event {event['kind']} on {event['date']}"
+            if event.get("jurisdiction", "*") != "*":
+                self.agent_named(event["jurisdiction"], Government, where)
+            if event["kind"] == "set_parameter":
+                params[event["parameter"]] = event["value"]
+                validate(params, context=f"{where}: ")
+            elif "agent" in event:
+                name = event["agent"]["name"]
+                if name in names:
+                    raise ValueError(f"{where}: agent name {name!r} is taken (names are unique)")
+                names.add(name)
+                if event["agent"].get("focal"):
+                    raise ValueError(f"{where}: an entrant cannot be the focal lab")
 
     # --- building the world from a scenario -------------------------------------------------
     def _build_world(self, spec: dict) -> None:
@@ -311,6 +340,8 @@ class BuildoutModel(mesa.Model):
         signed = min(0, start)
         if row["kind"] == "lease":
             seller = self.agent_named(row["seller"], AILab, where)
+            if seller is buyer:
+                raise ValueError(f"{where}: a lab cannot lease capacity to itself")
             self.contracts.sign(
                 CapacityLease(
                     payer=buyer,
@@ -446,6 +477,13 @@ class BuildoutModel(mesa.Model):
     def revenue_per_cu_year(self) -> float:
         p = self.p
         return p.revenue_per_gw_year_usd_b * (1.0 - p.compute_price_decline_per_year) ** self.years
+
+    def chip_value_usd_b_per_gw(self, efficiency_index: float) -> float:
+        """The most a lab pays for chips of ``efficiency_index``: a share of what they earn
+        over their life (the same for every lab, so vendors can read it too)."""
+        life_years = self.p.it_equipment_life_months / 12.0
+        lifetime_revenue = self.revenue_per_cu_year() * efficiency_index * life_years
+        return IT_SPEND_SHARE_OF_REVENUE * lifetime_revenue
 
     def read_markets(self) -> None:
         """What every agent sees at the start of a month: the best chips on sale, the average

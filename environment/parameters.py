@@ -8,6 +8,7 @@ fields (``AGENT_FIELDS``) describe the initial state a scenario file gives each 
 
 from __future__ import annotations
 
+import numbers
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -61,11 +62,9 @@ class Parameter:
             if self.pattern and not re.fullmatch(self.pattern, value):
                 raise bad
             return value
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            try:  # numpy scalars from sweep designs
-                value = float(value)
-            except (TypeError, ValueError):
-                raise bad from None
+        # numbers only (numpy's too, from sweep designs): never a bool or a numeric string
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise bad
         if value != value or not (self.low <= value <= self.high):  # NaN or out of range
             raise bad
         if self.kind is int:
@@ -380,6 +379,16 @@ _WORLD = [
         "assumption",
     ),
     _p(
+        "onsite_power_cost_usd_mwh",
+        "USD/MWh",
+        250.0,
+        50.0,
+        2000.0,
+        "cost of a lab generating its own power on site: the most it pays for a grid PPA",
+        "assumption: the top of the unsubsidised gas-peaking range in Lazard's Levelized Cost of "
+        "Energy+ (June 2024 and 2025 editions, roughly $110-250/MWh), firm on-site supply",
+    ),
+    _p(
         "ppa_minimum_take_share",
         "share",
         0.85,
@@ -624,6 +633,7 @@ _DYNAMIC = {
     "chip_take_or_pay_share",
     "power_scarcity_markup",
     "lab_max_power_cost_share",
+    "onsite_power_cost_usd_mwh",
     "ppa_minimum_take_share",
     "background_load_growth_per_year",
     "permit_approval_probability",

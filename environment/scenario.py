@@ -179,30 +179,42 @@ def load_scenario(name_or_path: str | Path) -> dict[str, Any]:
         raise ValueError(
             f"scenario {path.name}: unknown section(s) {sorted(unknown)}; known: {sorted(known)}"
         )
+    parameters = raw.get("parameters", {})
+    if not isinstance(parameters, dict):
+        raise ValueError(f"scenario {path.name}: [parameters] must be a table of name = value")
     spec: dict[str, Any] = {
         "name": raw.get("name", path.stem),
         "description": raw.get("description", ""),
-        "parameters": validate_parameters(
-            raw.get("parameters", {}), context=f"scenario {path.name}: "
-        ),
+        "parameters": validate_parameters(parameters, context=f"scenario {path.name}: "),
     }
     for section, fields in SECTIONS.items():
         spec[section] = [
             _validate_row(row, fields, f"scenario {path.name}: {section}[{i}]")
-            for i, row in enumerate(raw.get(section, []))
+            for i, row in enumerate(_array_of_tables(raw, section, path))
         ]
     start = spec["parameters"].get("start_date", PARAMETERS["start_date"].default)
     spec["events"] = [
         _validate_event(event, start, f"scenario {path.name}: events[{i}]")
-        for i, event in enumerate(raw.get("events", []))
+        for i, event in enumerate(_array_of_tables(raw, "events", path))
     ]
     return spec
 
 
+def _array_of_tables(raw: dict[str, Any], section: str, path: Path) -> list:
+    rows = raw.get(section, [])
+    if not isinstance(rows, list):
+        raise ValueError(
+            f"scenario {path.name}: {section} must be an array of tables [[{section}]]"
+        )
+    return rows
+
+
 def _validate_event(event: dict[str, Any], start: str, where: str) -> dict[str, Any]:
     """Check one timeline event; returns it with ``month`` (months after the start) added."""
+    if not isinstance(event, dict):
+        raise ValueError(f"{where}: {event!r} is not a table; it takes date, kind and its fields")
     kind = event.get("kind")
-    if kind not in EVENT_FIELDS:
+    if not isinstance(kind, str) or kind not in EVENT_FIELDS:
         raise ValueError(
             f"{where}: kind {kind!r} is invalid: allowed one of {sorted(EVENT_FIELDS)}"
         )
@@ -222,7 +234,7 @@ def _validate_event(event: dict[str, Any], start: str, where: str) -> dict[str, 
     if out["month"] < 1:
         raise ValueError(f"{where}: date {date} must fall after the start date {start}")
     if kind == "set_parameter":
-        param = PARAMETERS.get(event["parameter"])
+        param = PARAMETERS.get(event["parameter"]) if isinstance(event["parameter"], str) else None
         if param is None or not param.dynamic:
             dynamic = sorted(n for n, p in PARAMETERS.items() if p.dynamic)
             raise ValueError(
@@ -239,6 +251,8 @@ def _validate_event(event: dict[str, Any], start: str, where: str) -> dict[str, 
                 if kind == "efficiency_jump":  # the same range as the parameter form
                     check = PARAMETERS["efficiency_shock_factor"]
                 out[name] = check.validate(event[name], f"{where} field")
+        if kind == "moratorium" and month_index(start, out["until"]) <= out["month"]:
+            raise ValueError(f"{where}: until {out['until']} must come after the date {date}")
     return out
 
 
@@ -254,6 +268,8 @@ _EVENT_CHECKS = {
 
 def _validate_row(row: dict[str, Any], fields: list, where: str) -> dict[str, Any]:
     table = {name: (param, required) for name, param, required in fields}
+    if not isinstance(row, dict):
+        raise ValueError(f"{where}: {row!r} is not a table; fields: {sorted(table)}")
     unknown = set(row) - set(table)
     if unknown:
         raise ValueError(f"{where}: unknown field(s) {sorted(unknown)}; known: {sorted(table)}")

@@ -62,6 +62,24 @@ BAD_FILES = [
     ),
     ("[spaceships]\n", "unknown section"),
     ("not toml ===", "scenario file"),
+    # found by fuzzing: these once passed as numbers, or crashed with a TypeError
+    ('[[labs]]\nname = "x"\ncash_usd_b = true\ndemand_gw = 1.0\n', "'cash_usd_b' = True"),
+    ('[[labs]]\nname = "x"\ncash_usd_b = "17.5"\ndemand_gw = 1.0\n', "'cash_usd_b' = '17.5'"),
+    ("parameters = [1]\n", "[parameters] must be a table"),
+    ("labs = 5\n", "labs must be an array of tables"),
+    ("events = [1]\n", "events[0]: 1 is not a table"),
+    ('[[events]]\ndate = "2027-01"\nkind = ["x"]\n', "kind ['x'] is invalid"),
+    (
+        '[[events]]\ndate = "2027-01"\nkind = "set_parameter"\nparameter = ["ambition"]\n'
+        "value = 1.0\n",
+        "parameter ['ambition'] cannot change mid-run",
+    ),
+    ('[[events]]\ndate = "2027-01"\nkind = "new_lab"\nagent = 5\n', "agent: 5 is not a table"),
+    (
+        '[[events]]\ndate = "2027-01"\nkind = "moratorium"\njurisdiction = "texas"\n'
+        'until = "2026-06"\n',
+        "until 2026-06 must come after the date 2027-01",
+    ),
 ]
 
 
@@ -93,3 +111,17 @@ def test_user_scenario_copied_from_baseline_runs(tmp_path):
     model = BuildoutModel(scenario=str(path), seed=1, horizon_months=12)
     model.run()
     assert model.datacollector.get_model_vars_dataframe()["date"].iloc[-1] == "2028-01"
+
+
+def test_a_lab_leasing_to_itself_is_refused(tmp_path):
+    from environment.model import BuildoutModel
+    from environment.scenario import scenario_path
+
+    lease = (
+        '\n[[contracts]]\nkind = "lease"\nbuyer = "cloud-a"\nseller = "cloud-a"\n'
+        'volume_gw = 0.5\nprice = 10.0\nstart = "2026-01"\nend = "2028-01"\n'
+    )
+    path = tmp_path / "self_lease.toml"
+    path.write_text(scenario_path("baseline").read_text() + lease)
+    with pytest.raises(ValueError, match="cloud-a->cloud-a.*cannot lease capacity to itself"):
+        BuildoutModel(scenario=str(path), seed=1)

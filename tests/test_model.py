@@ -183,6 +183,12 @@ def test_higher_ambition_raises_pipeline_and_funding_gap():
         ),
         ("horizon_months", 2.5, "'horizon_months'"),
         ("chip_allocation_rule", "random", "one of 'pro_rata', 'strategic_first'"),
+        ("ambition", True, "'ambition' = True is invalid: allowed [0, 5]"),  # not 1.0
+        ("horizon_months", True, "'horizon_months' = True is invalid"),  # not a 1-month run
+        ("ambition", "2", "'ambition' = '2' is invalid"),
+        ("seed", "abc", "seed = 'abc' is invalid: allowed an integer >= 0"),
+        ("seed", 1.5, "seed = 1.5 is invalid"),
+        ("rng", -1, "seed = -1 is invalid"),
     ],
 )
 def test_bad_input_is_refused_naming_the_parameter(name, value, needle):

@@ -23,7 +23,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from environment.contracts import ACTIVE, ChipSupplyAgreement, EquityStake, Loan
+from environment.contracts import (
+    ACTIVE,
+    ChipSupplyAgreement,
+    EquityStake,
+    Loan,
+    PowerPurchaseAgreement,
+)
 from environment.model import BuildoutModel
 from environment.parameters import PARAMETERS, Parameter, defaults, validate
 from environment.scenario import list_scenarios, load_scenario
@@ -135,6 +141,8 @@ def check_step(model: BuildoutModel, installed_at_start: dict[str, float]) -> No
             f"month {month}: {agent.name} debt {agent.debt_usd_b} against loans "
             f"{owed.get(agent, 0.0)}"
         )
+    if month > 0:  # the scenario sets the opening prices and contracts
+        check_prices(model)
     for lab in model.labs:
         assert lab.capacity_online_gw >= -GW_TOL, f"month {month}: {lab.name} negative capacity"
         for pr in lab.projects:
@@ -153,6 +161,25 @@ def check_step(model: BuildoutModel, installed_at_start: dict[str, float]) -> No
         assert lab.capacity_online_gw <= chips + GW_TOL, (
             f"month {month}: {lab.name} runs {lab.capacity_online_gw:.3f} GW online with only "
             f"{chips:.3f} GW of chips ever delivered"
+        )
+
+
+def check_prices(model: BuildoutModel) -> None:
+    """Prices stay within what buyers would pay, however long the run and steep the trends."""
+    month = model.month
+    for c in model.contracts.active(PowerPurchaseAgreement):
+        if c.signed_month == month:
+            assert c.price_usd_mwh <= model.p.onsite_power_cost_usd_mwh * (1 + 1e-12), (
+                f"month {month}: PPA {c.id} at ${c.price_usd_mwh:.4g}/MWh, above on-site power"
+            )
+    for vendor in model.vendors:
+        ceiling = max(
+            model.chip_value_usd_b_per_gw(vendor.efficiency_index),
+            vendor.unit_cost_usd_b_per_gw * 1.05,
+        )
+        assert vendor.price_usd_b_per_gw <= ceiling * (1 + 1e-12), (
+            f"month {month}: {vendor.name} lists chips at ${vendor.price_usd_b_per_gw:.4g}bn/GW, "
+            f"more than any lab would pay (${ceiling:.4g}bn)"
         )
 
 
@@ -330,6 +357,21 @@ def test_thirty_years_keep_power_contracts_behind_capacity():
     run_checked(seed=1, horizon_months=360)
 
 
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"seed": 3, "horizon_months": 360, "perf_per_watt_gain_per_year": 1.0},
+        {"seed": 1, "horizon_months": 240, "chip_price_response": 0.2},
+    ],
+    ids=["power_value_outruns_tariffs", "chip_backlog_compounds"],
+)
+def test_prices_stay_bounded_when_trends_compound(overrides):
+    """Found by fuzzing at the edges: chips doubling in efficiency every year once made labs
+    sign PPAs at $226,000/MWh, and a steep price response compounded chip list prices to
+    $6.8 million bn per GW. What buyers would pay now bounds both (checked in ``check_step``)."""
+    run_checked(**overrides)
+
+
 def test_thirty_years_run_without_overflow_or_drift():
     """360 months: the books still balance to rounding, every figure stays finite, and the
     imbalance does not grow with the horizon (no drift)."""
@@ -402,6 +444,19 @@ def test_a_defaulted_focal_lab_reports_no_revenue():
     assert model.focal_lab.defaulted
     assert model.focal_capacity_online_gw == 0.0
     assert model.lab_revenue_annual_usd_b == 0.0
+
+
+def test_a_defaulted_focal_lab_has_no_funding_gap():
+    """Found by fuzzing: a lab that defaulted with capital unmet kept reporting that gap for
+    the rest of the run, though it no longer asks for money."""
+    model = BuildoutModel(scenario="lab-default", seed=1)
+    gaps_after_default = []
+    while model.running:
+        model.step()
+        if model.focal_lab.defaulted:
+            gaps_after_default.append(model.funding_gap_usd_b)
+    assert len(gaps_after_default) > 12, "the focal lab no longer defaults in this world"
+    assert gaps_after_default == [0.0] * len(gaps_after_default)
 
 
 def test_edge_world_no_rival_labs(tmp_path):

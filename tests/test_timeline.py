@@ -119,6 +119,50 @@ def test_unknown_jurisdiction_in_an_event_fails_before_the_run(tmp_path):
         BuildoutModel(scenario=path, seed=1)
 
 
+@pytest.mark.parametrize(
+    ("events", "needle"),
+    [
+        (  # a spread floor above the ceiling in force at its date
+            'kind = "set_parameter"\nparameter = "debt_spread_min"\nvalue = 0.3',
+            "'debt_spread_min' must not exceed 'debt_spread_max'",
+        ),
+        (  # an entrant taking a jurisdiction's name, which a later event then looks up
+            'kind = "new_vendor"\nagent = { name = "texas", cash_usd_b = 1.0, '
+            "production_gw_per_year = 1.0, relative_price = 1.0, unit_cost_share = 0.5, "
+            "relative_efficiency = 1.0, generation_months = 24, "
+            "capacity_cost_usd_b_per_gw_year = 1.0 }",
+            "agent name 'texas' is taken",
+        ),
+        (
+            'kind = "new_lab"\nagent = { name = "rival-lab", cash_usd_b = 1.0, demand_gw = 1.0 }',
+            "agent name 'rival-lab' is taken",
+        ),
+        (
+            'kind = "new_lab"\nagent = { name = "x", cash_usd_b = 1.0, demand_gw = 1.0, '
+            "focal = true }",
+            "an entrant cannot be the focal lab",
+        ),
+    ],
+    ids=["spread_rule", "entrant_takes_a_jurisdiction_name", "entrant_name_taken", "focal"],
+)
+def test_events_that_would_break_the_world_fail_before_the_run(tmp_path, events, needle):
+    """Found by fuzzing: each of these loaded, then failed or misbooked losses years into the
+    run (or silently charged riskier borrowers less)."""
+    path = scenario_with(tmp_path, f'\n[[events]]\ndate = "2027-01"\n{events}\n')
+    with pytest.raises(ValueError, match="event .* on 2027-01") as err:
+        BuildoutModel(scenario=path, seed=1)
+    assert needle in str(err.value)
+
+
+def test_an_event_after_the_horizon_is_logged_not_lost(tmp_path):
+    path = scenario_with(
+        tmp_path, '\n[[events]]\ndate = "2040-01"\nkind = "sentiment_shock"\nsize = 0.1\n'
+    )
+    model = BuildoutModel(scenario=path, seed=1)
+    assert [e["kind"] for e in model.events] == ["event_after_horizon"]
+    assert model.timeline == []
+
+
 def test_capex_cut_mid_run_reaches_chip_prices(tmp_path):
     cut = (
         '\n[[events]]\ndate = "2026-07"\nkind = "set_parameter"\n'
