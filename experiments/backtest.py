@@ -35,6 +35,7 @@ from environment.model import MODEL_COLUMNS
 from environment.parameters import PARAMETERS
 from environment.parameters import validate as validate_parameters
 from environment.scenario import load_scenario, month_index, month_label
+from experiments.run import check_out_dir
 
 #: Stock metrics: the model.csv column at the end of the observed month.
 STOCK_METRICS: tuple[str, ...] = tuple(c for c in MODEL_COLUMNS if c != "date")
@@ -385,6 +386,7 @@ def backtest(
     ``.attrs["summary"]``. With ``out``, writes ``backtest.csv``, ``summary.json`` and
     ``backtest.png`` there (only after every run has finished).
     """
+    check_out_dir(out, "out")
     seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
     if len(seed_list) < 2:
         raise ValueError(f"a backtest needs at least 2 seeds, got {len(seed_list)}")

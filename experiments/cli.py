@@ -9,9 +9,12 @@ from environment.parameters import PARAMETERS
 from environment.scenario import describe_scenarios
 from experiments.backtest import add_backtest_parser, add_calibrate_parser
 from experiments.experiment import add_experiment_parser
-from experiments.run import run_scenario, summary, write_outputs
+from experiments.run import check_out_dir, run_scenario, summary, write_outputs
 from experiments.sweep import add_sweep_parser
 from viz.serve import add_viz_parser
+
+#: What ``--set NAME=VALUE`` accepts for a true/false parameter (any case).
+BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 def _parse_override(text: str) -> tuple[str, object]:
@@ -25,7 +28,12 @@ def _parse_override(text: str) -> tuple[str, object]:
             f"unknown parameter {name!r}; see 'gigawatt params' for the list"
         )
     if param.kind is bool:
-        return name, value.lower() in ("1", "true", "yes")
+        if value.lower() not in BOOLEAN_WORDS:
+            raise argparse.ArgumentTypeError(
+                f"parameter {name!r} = {value!r} is invalid: allowed "
+                f"{'/'.join(BOOLEAN_WORDS)} (any case)"
+            )
+        return name, BOOLEAN_WORDS[value.lower()]
     if param.kind in (int, float):
         try:
             return name, float(value)
@@ -34,6 +42,17 @@ def _parse_override(text: str) -> tuple[str, object]:
                 f"parameter {name!r} = {value!r} is not a number: allowed {param.allowed()}"
             ) from None
     return name, value
+
+
+def _seed(text: str) -> int:
+    """A seed for ``--seed``: a whole number >= 0 (what Mesa's and numpy's generators take)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is invalid: allowed an integer >= 0")
+    return value
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -73,9 +92,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run one scenario with one seed and write its tables")
     run.add_argument("scenario", help="scenario name (see 'gigawatt scenarios') or a .toml path")
-    run.add_argument("--seed", type=int, default=None, help="random seed (default: fresh)")
+    run.add_argument(
+        "--seed", type=_seed, default=None, help="random seed, an integer >= 0 (default: fresh)"
+    )
     run.add_argument("--out", required=True, help="folder for model.csv, agents.csv, contracts.csv")
-    run.add_argument("--months", type=int, default=None, help="horizon (default: the scenario's)")
+    run.add_argument(
+        "--months",
+        type=int,
+        default=None,
+        help="horizon (default: the scenario's); same as --set horizon_months=N, so not both",
+    )
     run.add_argument(
         "--set",
         type=_parse_override,
@@ -98,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        check_out_dir(getattr(args, "out", None))  # every --out, before any sub-command works
         return args.func(args)
     except ValueError as err:  # bad input: say what and where, no traceback
         print(f"gigawatt: error: {err}", file=sys.stderr)

@@ -36,7 +36,7 @@ from tqdm import tqdm
 from environment.model import MODEL_COLUMNS, BuildoutModel
 from environment.projects import GATES
 from environment.scenario import load_scenario
-from experiments.run import collect
+from experiments.run import check_out_dir, collect
 
 #: Metrics in the long table: the model columns plus the focal lab's default flag.
 METRICS: tuple[str, ...] = (*(c for c in MODEL_COLUMNS if c != "date"), "focal_defaulted")
@@ -125,9 +125,7 @@ def run_experiment(
     seed0 = _positive_int("seed0", seed0, low=0)
     if months is not None:
         months = _positive_int("months", months)
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"out_dir {str(out)!r} exists and is not a folder")
+    out = check_out_dir(out_dir, "out_dir")
 
     started = time.perf_counter()
     seeds = list(range(seed0, seed0 + replications))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,11 +23,53 @@ class RunResult:
     model_object: BuildoutModel | None = None  # the finished model (for the network files)
 
 
+def check_out_dir(path: str | os.PathLike[str] | None, name: str = "--out") -> Path | None:
+    """Refuse an output folder that could not be written, before any work: otherwise a run
+    finds out only when writing its results, after the whole simulation.
+
+    Allowed: an existing folder, or a new path whose nearest existing ancestor is a writable
+    folder (tried by making and removing a hidden probe folder there, which is reliable even
+    for root on read-only or virtual file systems). ``None`` (no output asked) passes. Nothing
+    is left on disk. Returns the path, or raises ValueError naming ``name``.
+    """
+    if path is None:
+        return None
+    if not str(path).strip():
+        raise ValueError(
+            f"{name} is empty: allowed a folder path (an existing folder or a new one)"
+        )
+    out = Path(path)
+    allowed = "allowed an existing folder or a new path inside a writable folder"
+    try:
+        if out.exists() and not out.is_dir():
+            raise ValueError(f"{name} {str(out)!r} exists and is not a folder: {allowed}")
+        ancestor = out
+        while not ancestor.exists():
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            raise ValueError(f"{name} {str(out)!r}: {str(ancestor)!r} is not a folder: {allowed}")
+        os.rmdir(tempfile.mkdtemp(prefix=".gigawatt-probe-", dir=ancestor))
+    except OSError as err:
+        raise ValueError(
+            f"{name} {str(out)!r} cannot be written ({err.strerror}): {allowed}"
+        ) from None
+    return out
+
+
 def run_scenario(
     scenario: str = "baseline", seed: int | None = None, months: int | None = None, **overrides
 ) -> RunResult:
-    """Build the model (validating every input first), run it, and return its tables."""
+    """Build the model (validating every input first), run it, and return its tables.
+
+    ``months`` is shorthand for ``horizon_months``; giving both is refused rather than letting
+    one silently win.
+    """
     if months is not None:
+        if "horizon_months" in overrides:
+            raise ValueError(
+                f"the horizon is given twice (--months {months} and --set horizon_months="
+                f"{overrides['horizon_months']}): give one of them"
+            )
         overrides["horizon_months"] = months
     model = BuildoutModel(scenario=scenario, seed=seed, **overrides)
     model.run()

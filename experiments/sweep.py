@@ -13,6 +13,7 @@ import argparse
 import math
 import warnings
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,9 @@ import pandas as pd
 from tqdm import tqdm
 
 from experiments.outcomes import simulate
+from experiments.run import check_out_dir
 from experiments.sweep_analysis import write_sensitivity
-from experiments.sweep_exec import dask_results, local_results, make_task
+from experiments.sweep_exec import dask_client, dask_results, local_results, make_task
 from experiments.sweep_spec import build_design, load_spec, plan_runs
 from experiments.sweep_store import ResultStore
 
@@ -46,36 +48,39 @@ def run_sweep(
     ``scheduler``: None for local processes, "local" for an in-process Dask LocalCluster of
     ``workers`` processes, or a Dask scheduler address (tcp://HOST:PORT). ``fn`` has the
     signature of :func:`experiments.outcomes.simulate` and must be importable by the workers.
+
+    Everything that can be refused (the spec, every design point, ``out_dir``, the scheduler)
+    is checked before ``out_dir`` is created, so bad input leaves nothing behind.
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers = {workers!r} is invalid: allowed a positive integer")
     spec = load_spec(spec_path)
     design = build_design(spec)
     runs = plan_runs(spec, design)
-    store = ResultStore(out_dir, spec)
-    finished, failed = store.finished()
-    pending = [run for run in runs if run.run_id not in finished]
-    size = spec.batch_size or default_batch_size(len(pending), workers)
-    batches = (pending[i : i + size] for i in range(0, len(pending), size))
+    check_out_dir(out_dir, "out_dir")
     task = make_task(fn, spec)
-    results = (
-        dask_results(task, batches, scheduler, workers)
-        if scheduler
-        else local_results(task, batches, workers)
-    )
-    with tqdm(
-        total=len(runs),
-        initial=len(runs) - len(pending),
-        unit="run",
-        desc="sweep",
-        postfix={"failed": failed},
-        disable=not progress,
-    ) as bar:
-        for rows in results:
-            store.write(rows)
-            failed += sum(row["error"] is not None for row in rows)
-            bar.update(len(rows))
-            bar.set_postfix(failed=failed)
+    with dask_client(scheduler, workers) if scheduler else nullcontext() as client:
+        store = ResultStore(out_dir, spec)
+        finished, failed = store.finished()
+        pending = [run for run in runs if run.run_id not in finished]
+        size = spec.batch_size or default_batch_size(len(pending), workers)
+        batches = (pending[i : i + size] for i in range(0, len(pending), size))
+        results = (
+            dask_results(task, batches, client) if client else local_results(task, batches, workers)
+        )
+        with tqdm(
+            total=len(runs),
+            initial=len(runs) - len(pending),
+            unit="run",
+            desc="sweep",
+            postfix={"failed": failed},
+            disable=not progress,
+        ) as bar:
+            for rows in results:
+                store.write(rows)
+                failed += sum(row["error"] is not None for row in rows)
+                bar.update(len(rows))
+                bar.set_postfix(failed=failed)
     table = store.read()
     if spec.design in ("sobol", "morris"):
         skipped = write_sensitivity(spec, design, table, store.root)
@@ -89,7 +94,7 @@ def run_sweep(
 
 def _configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("spec", type=Path, help="sweep spec (TOML), see experiments/specs/")
-    parser.add_argument("--out", type=Path, required=True, help="output directory (resumable)")
+    parser.add_argument("--out", required=True, help="output directory (resumable)")
     parser.add_argument(
         "--workers",
         type=int,
@@ -113,6 +118,7 @@ def add_sweep_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
+    out = Path(args.out)
     table = run_sweep(
         args.spec,
         args.out,
@@ -121,9 +127,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )
     failed = int(table["error"].notna().sum())
-    print(f"{len(table)} runs ({failed} failed) in {args.out / 'runs'}")
-    if (args.out / "sensitivity.csv").exists():
-        print(f"sensitivity indices: {args.out / 'sensitivity.csv'} and sensitivity.png")
+    print(f"{len(table)} runs ({failed} failed) in {out / 'runs'}")
+    if (out / "sensitivity.csv").exists():
+        print(f"sensitivity indices: {out / 'sensitivity.csv'} and sensitivity.png")
     return 0
 
 

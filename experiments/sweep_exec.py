@@ -27,6 +27,9 @@ T = TypeVar("T")
 # The Dask nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, which made allocation-heavy
 # numpy code ~6x slower (sweeps-notes). Only the config route takes effect.
 DASK_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+#: Seconds to reach an existing scheduler, then to see its first worker, before giving up.
+CONNECT_TIMEOUT_S = 20
+WORKER_TIMEOUT_S = 60
 
 
 def run_batch(fn: Callable[..., dict[str, Any]], spec: SweepSpec, runs: list[Run]) -> list[Row]:
@@ -117,8 +120,7 @@ def dask_client(scheduler: str, workers: int) -> Iterator[Any]:
 
     with dask.config.set(DASK_CONFIG):
         if scheduler != "local":
-            with Client(scheduler, timeout="20s") as client:
-                client.wait_for_workers(1, timeout=60)
+            with connect(scheduler) as client:
                 yield client
             return
         with (
@@ -134,16 +136,38 @@ def dask_client(scheduler: str, workers: int) -> Iterator[Any]:
             yield client
 
 
-def dask_results(
-    task: Task, batches: Iterable[list[Run]], scheduler: str, workers: int
-) -> Iterator[list[Row]]:
-    """Run the batches on Dask (see :func:`dask_client`), two tasks in flight per thread."""
+def connect(scheduler: str) -> Any:
+    """A client of the scheduler at ``scheduler`` that has at least one worker.
+
+    A malformed or unreachable address, or a scheduler without workers, is a ValueError naming
+    ``--scheduler``, raised here so that callers can connect before writing anything.
+    """
+    from distributed import Client
+
+    allowed = 'allowed "local" or the address (tcp://HOST:PORT) of a running Dask scheduler'
+    try:
+        client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
+    except (OSError, ValueError) as err:  # OSError includes TimeoutError
+        raise ValueError(f"--scheduler {scheduler!r} cannot be used ({err}): {allowed}") from None
+    try:
+        client.wait_for_workers(1, timeout=WORKER_TIMEOUT_S)
+    except (OSError, ValueError):
+        client.close()
+        raise ValueError(
+            f"--scheduler {scheduler!r} has no worker after {WORKER_TIMEOUT_S} s: start "
+            "workers (dask worker ADDRESS) that can import the model"
+        ) from None
+    return client
+
+
+def dask_results(task: Task, batches: Iterable[list[Run]], client: Any) -> Iterator[list[Row]]:
+    """Run the batches on a connected Dask ``client`` (see :func:`dask_client`), two tasks in
+    flight per worker thread."""
     from distributed import wait
 
-    with dask_client(scheduler, workers) as client:
-        yield from stream_results(
-            partial(client.submit, task, pure=False),
-            partial(wait, return_when="FIRST_COMPLETED"),
-            batches,
-            2 * sum(client.nthreads().values()),
-        )
+    yield from stream_results(
+        partial(client.submit, task, pure=False),
+        partial(wait, return_when="FIRST_COMPLETED"),
+        batches,
+        2 * sum(client.nthreads().values()),
+    )

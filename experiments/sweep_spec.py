@@ -15,7 +15,7 @@ Spec keys (TOML)::
     outcomes = ["capacity_online_gw_final"]   # optional; default: all scalar outcomes
     series = ["capacity_online_gw"]           # optional model columns stored per run
     second_order = true       # sobol: also sample second-order indices (N*(2D+2) runs)
-    levels = 4                # grid: points per range; morris: grid levels
+    levels = 4                # grid: points per range (>= 2); morris: grid levels (even, >= 2)
     batch_size = 25           # optional: runs per task sent to a worker
 
     [parameters]
@@ -23,6 +23,9 @@ Spec keys (TOML)::
     capex_per_gw_usd_b = {values = [40, 60]}  # a list of values
     chip_allocation_rule = ["pro_rata", "strategic_first"]  # non-numeric lists are values
     build_months = 24                       # a fixed value
+
+A spec may ask for at most :data:`MAX_RUNS` runs (design points x replications); the count is
+worked out from the spec alone and a bigger one is refused before the design is sampled.
 """
 
 from __future__ import annotations
@@ -39,11 +42,15 @@ from typing import Any
 import numpy as np
 from SALib.sample import latin, morris, sobol
 
-from environment.parameters import PARAMETERS, Value, validate
+from environment.parameters import PARAMETERS, Value, defaults, validate
 from environment.scenario import load_scenario
 from experiments.outcomes import OUTCOMES, SERIES_COLUMNS
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
+#: Most runs one spec may ask for. A million ten-year runs take ~13 h on 2 cores (~21 runs/s,
+#: README) after ~1.5 min and ~0.7 GB to expand and check the design (measured); a spec much
+#: bigger would exhaust memory before its first run.
+MAX_RUNS = 1_000_000
 _KEYS = {
     "design",
     "samples",
@@ -146,11 +153,15 @@ def _flag(raw: dict, key: str, default: bool) -> bool:
 
 
 def _names(raw: dict, key: str, known: tuple[str, ...], default: tuple[str, ...]) -> tuple:
-    names = tuple(raw.get(key, default))
+    names = raw.get(key, default)
+    if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+        raise ValueError(
+            f"spec {key!r} = {names!r} is invalid: allowed a list of names from {', '.join(known)}"
+        )
     unknown = [n for n in names if n not in known]
     if unknown:
         raise ValueError(f"spec {key!r}: unknown {unknown}; known: {', '.join(known)}")
-    return names
+    return tuple(names)
 
 
 def parse_factor(name: str, entry: Any, where: str = "sweep parameter") -> Factor | Value:
@@ -162,7 +173,7 @@ def parse_factor(name: str, entry: Any, where: str = "sweep parameter") -> Facto
         )
     p = PARAMETERS[name]
     if isinstance(entry, dict):
-        if set(entry) != {"values"} or not entry["values"]:
+        if set(entry) != {"values"} or not isinstance(entry["values"], list) or not entry["values"]:
             raise ValueError(f"{where} {name!r}: a table must be {{values = [v, ...]}}")
         return Factor(name, values=tuple(p.validate(v, where) for v in entry["values"]))
     if not isinstance(entry, list):
@@ -188,6 +199,11 @@ def parse_spec(raw: dict[str, Any]) -> SweepSpec:
     if design not in DESIGNS:
         raise ValueError(f"spec 'design' = {design!r} is invalid: allowed one of {DESIGNS}")
     entries = raw.get("parameters", {})
+    if not isinstance(entries, dict):
+        raise ValueError(
+            f"spec 'parameters' = {entries!r} is invalid: allowed a [parameters] table of "
+            "name = [low, high], name = {values = [...]} or name = value"
+        )
     parsed = {name: parse_factor(name, entry) for name, entry in entries.items()}
     factors = tuple(f for f in parsed.values() if isinstance(f, Factor))
     if not factors:
@@ -199,7 +215,21 @@ def parse_spec(raw: dict[str, Any]) -> SweepSpec:
     if not isinstance(scenario, str):
         raise ValueError(f"spec 'scenario' = {scenario!r} is invalid: allowed a scenario name")
     load_scenario(scenario)  # raises ValueError naming an unknown scenario or a bad field
-    return SweepSpec(
+    outcomes = _names(raw, "outcomes", OUTCOMES, OUTCOMES)
+    if not outcomes:  # an empty list would run every model and keep nothing worth analysing
+        raise ValueError("spec 'outcomes' = [] is invalid: name at least one (omit it for all)")
+    levels = raw.get("levels", 4)  # one level would sweep nothing
+    if (
+        isinstance(levels, bool)
+        or not isinstance(levels, int)
+        or levels < 2
+        or (design == "morris" and levels % 2)
+    ):
+        raise ValueError(
+            f"spec 'levels' = {levels!r} is invalid: allowed an integer >= 2 (grid: points per "
+            "range), and even for morris (SALib's trajectories are biased otherwise)"
+        )
+    spec = SweepSpec(
         design=design,
         samples=_positive_int(raw, "samples", 1),
         replications=_positive_int(raw, "replications", 1),
@@ -208,19 +238,49 @@ def parse_spec(raw: dict[str, Any]) -> SweepSpec:
         ),
         scenario=scenario,
         seed=seed,
-        outcomes=_names(raw, "outcomes", OUTCOMES, OUTCOMES),
+        outcomes=outcomes,
         series=_names(raw, "series", SERIES_COLUMNS, ()),
         second_order=_flag(raw, "second_order", True),
-        levels=_positive_int(raw, "levels", 4),
+        levels=levels,
         factors=factors,
         fixed={n: v for n, v in parsed.items() if not isinstance(v, Factor)},
         batch_size=_positive_int(raw, "batch_size", 1) if "batch_size" in raw else None,
     )
+    runs = count_runs(spec)
+    if runs > MAX_RUNS:
+        raise ValueError(
+            f"spec asks for {runs:,} runs ({runs // spec.replications:,} {design} points x "
+            f"{spec.replications:,} replications): allowed at most {MAX_RUNS:,} "
+            "(MAX_RUNS); lower samples, levels or replications"
+        )
+    return spec
+
+
+def count_runs(spec: SweepSpec) -> int:
+    """Runs the spec will make, from its sizes alone (without sampling the design)."""
+    d = len(spec.factors)
+    if spec.design == "grid":
+        points = math.prod(spec.levels if f.values is None else len(f.values) for f in spec.factors)
+    elif spec.design == "lhs":
+        points = spec.samples
+    elif spec.design == "sobol":
+        points = spec.samples * (2 * d + 2 if spec.second_order else d + 2)
+    else:
+        points = spec.samples * (d + 1)
+    return points * spec.replications
 
 
 def load_spec(path: str | Path) -> SweepSpec:
-    with open(path, "rb") as fh:
-        return parse_spec(tomllib.load(fh))
+    """Read and validate a spec file; a missing, unreadable or malformed file is a ValueError
+    naming it."""
+    try:
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+    except OSError as err:
+        raise ValueError(f"sweep spec {str(path)!r}: {err.strerror}: allowed a TOML file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ValueError(f"sweep spec {str(path)!r}: not valid TOML: {err}") from None
+    return parse_spec(raw)
 
 
 def _grid_axis(factor: Factor, levels: int) -> list[float]:
@@ -233,8 +293,9 @@ def build_design(spec: SweepSpec) -> Design:
     """Sample the design (SALib for lhs/sobol/morris) and validate every point.
 
     Categorical factors are sampled on [0, 1] and binned, so every design works with them.
-    Points are validated together with the fixed values, which also catches cross-parameter
-    rules (e.g. debt_spread_min <= debt_spread_max) before any run.
+    Each point is validated merged over the defaults and the scenario's own parameters (what
+    the run will see), so cross-parameter rules (e.g. debt_spread_min <= debt_spread_max) are
+    caught before any run even when only one side is swept.
     """
     problem = {
         "num_vars": len(spec.factors),
@@ -252,11 +313,23 @@ def build_design(spec: SweepSpec) -> Design:
         )
     else:
         samples = morris.sample(problem, spec.samples, num_levels=spec.levels, seed=spec.seed)
+    base = {
+        **defaults(),
+        **load_scenario(spec.scenario)["parameters"],
+        "horizon_months": spec.horizon_months,
+    }
     points = []
-    for row in samples:
+    for i, row in enumerate(samples):
         swept = {f.name: f.decode(u) for f, u in zip(spec.factors, row, strict=True)}
         point = {**spec.fixed, **swept}
-        points.append(validate(point, "sweep parameter"))
+        try:
+            checked = validate({**base, **point})
+        except ValueError as err:
+            raise ValueError(
+                f"sweep design point {i} {point} (with scenario {spec.scenario!r} and the "
+                f"defaults) is invalid: {err}"
+            ) from None
+        points.append({name: checked[name] for name in point})
     return Design(points=points, problem=problem, samples=samples)
 
 

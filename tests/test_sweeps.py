@@ -18,9 +18,10 @@ import pandas as pd
 import pytest
 
 from environment.model import BuildoutModel
+from experiments import sweep_exec
 from experiments.outcomes import OUTCOMES, SERIES_COLUMNS, simulate
 from experiments.sweep import run_sweep
-from experiments.sweep_spec import build_design, parse_spec
+from experiments.sweep_spec import MAX_RUNS, build_design, count_runs, parse_spec, plan_runs
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "experiments" / "specs" / "tiny.toml"
@@ -101,6 +102,13 @@ def test_simulate_is_pure_and_reports_every_outcome():
         ("chip_allocation_rule = ['pro_rata', 'lottery']", r"'chip_allocation_rule'.*'lottery'"),
         ("ambitions = [0.5, 1.0]", r"unknown sweep parameter 'ambitions'"),
         ("debt_spread_min = [0.0, 0.2]\ndebt_spread_max = 0.05", r"'debt_spread_min'"),
+        # only one side swept: the other is the default (0.065), so most points break the rule
+        (
+            "debt_spread_min = [0.0, 0.3]",
+            r"design point \d+ \{'debt_spread_min': .*\}.*'debt_spread_min' must not exceed "
+            r"'debt_spread_max'",
+        ),
+        ("ambition = [true, 2.0]", r"'ambition' = True is invalid: allowed \[0, 5\]"),
     ],
 )
 def test_bad_spec_raises_before_any_output(tmp_path, parameters, message):
@@ -136,10 +144,95 @@ def test_design_sizes_and_types(design, size, points):
     )
     design_points = build_design(spec).points
     assert len(design_points) == points
+    assert count_runs(spec) == len(plan_runs(spec, build_design(spec))) == 2 * points
     assert all(
         isinstance(p["build_months"], int) and 6 <= p["build_months"] <= 24 for p in design_points
     )
     assert {p["chip_allocation_rule"] for p in design_points} == {"pro_rata", "strategic_first"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("outcomes = 5", r"'outcomes' = 5 is invalid: allowed a list of names from "),
+        ("outcomes = []", r"'outcomes' = \[\] is invalid: name at least one"),
+        ('series = "capacity_online_gw"', r"'series' = 'capacity_online_gw' is invalid"),
+        ("levels = 1", r"'levels' = 1 is invalid: allowed an integer >= 2"),
+        ('design = "morris"\nlevels = 1', r"'levels' = 1 is invalid: allowed an integer >= 2"),
+        ('design = "morris"\nlevels = 3', r"'levels' = 3 is invalid: .*even for morris"),
+        ("parameters = 5", r"'parameters' = 5 is invalid: allowed a \[parameters\] table"),
+        ("[parameters]\nambition = {values = 5}", r"'ambition': a table must be \{values = "),
+        ('design = "grid', r"sweep spec '.*spec.toml': not valid TOML"),
+    ],
+)
+def test_malformed_spec_is_a_value_error_naming_the_field(tmp_path, text, message):
+    """Each of these raised TypeError, AttributeError or ZeroDivisionError, or quietly ran."""
+    body = text if "parameters" in text else f"{text}\n[parameters]\nambition = [0.5, 1.5]"
+    head = "" if "design" in text else 'design = "grid"\n'
+    spec = write_spec(tmp_path / "spec.toml", head + body + "\n")
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match=message):
+        run_sweep(spec, out, progress=False)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("kind", ["missing", "folder"])
+def test_spec_file_that_cannot_be_read_is_named(tmp_path, kind):
+    spec = tmp_path / "spec.toml"
+    if kind == "folder":
+        spec.mkdir()
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match=r"sweep spec '.*spec.toml': .*allowed a TOML file"):
+        run_sweep(spec, out, progress=False)
+    assert not out.exists()
+
+
+def test_sweep_over_the_run_cap_is_refused_before_the_design_is_sampled(tmp_path, monkeypatch):
+    def sample(spec):
+        raise AssertionError("the design was sampled")
+
+    monkeypatch.setattr("experiments.sweep.build_design", sample)
+    spec = write_spec(
+        tmp_path / "huge.toml",
+        'design = "grid"\nlevels = 100000\nreplications = 100000\n'
+        "[parameters]\nambition = [0.5, 1.5]\n",
+    )
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match=rf"10,000,000,000 runs .*at most {MAX_RUNS:,}"):
+        run_sweep(spec, out, progress=False)
+    assert not out.exists()
+
+
+def test_point_breaking_a_rule_with_the_scenarios_own_parameters_is_refused(tmp_path):
+    """The scenario's parameters are what a run sees: its debt_spread_max of 0.02 rules out a
+    swept debt_spread_min of up to 0.03, although both are within range on their own."""
+    baseline = (REPO / "environment" / "scenarios" / "baseline.toml").read_text()
+    scenario = tmp_path / "tight.toml"
+    scenario.write_text(
+        baseline.replace("[parameters]\n", "[parameters]\ndebt_spread_max = 0.02\n")
+    )
+    spec = write_spec(
+        tmp_path / "spec.toml",
+        f'design = "grid"\nlevels = 2\nscenario = "{scenario}"\n'
+        "[parameters]\ndebt_spread_min = [0.0, 0.03]\n",
+    )
+    out = tmp_path / "out"
+    with pytest.raises(
+        ValueError, match=r"point 1 .*tight.toml.*must not exceed 'debt_spread_max'"
+    ):
+        run_sweep(spec, out, progress=False)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("address", ["bogus", "closed-port"])
+def test_unusable_scheduler_is_refused_and_leaves_nothing(tmp_path, monkeypatch, address):
+    monkeypatch.setattr(sweep_exec, "CONNECT_TIMEOUT_S", 1)  # 20 s in use; nothing listens here
+    if address == "closed-port":
+        address = f"tcp://127.0.0.1:{free_port()}"
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match=rf"--scheduler '{address}' cannot be used .*allowed"):
+        run_sweep(TINY, out, progress=False, scheduler=address)
+    assert not out.exists()
 
 
 #: The Ishigami inputs as a sweep spec's tail (the fourth is the dummy).
