@@ -49,6 +49,7 @@ from experiments.backtest import (
     run_metrics,
     scenario_window,
 )
+from experiments.run import check_out_dir
 
 #: Parameters that set the run window itself and so cannot be fitted.
 NOT_FITTABLE = ("start_date", "horizon_months")
@@ -328,6 +329,7 @@ def calibrate(
     scenario_window(scenario)
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
+    check_out_dir(out, "out")
     with evaluator(workers, scheduler) as mapper:
         post = abc_smc(
             scenario,

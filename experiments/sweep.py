@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import warnings
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -133,6 +134,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    parsed = _configure(argparse.ArgumentParser(prog="python -m experiments.sweep")).parse_args()
-    raise SystemExit(parsed.func(parsed))
+if __name__ == "__main__":  # the same as `gigawatt sweep`, bad input reported the same way
+    from experiments.cli import main
+
+    raise SystemExit(main(["sweep", *sys.argv[1:]]))

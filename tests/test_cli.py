@@ -133,6 +133,15 @@ def test_bad_out_is_refused_before_any_work(
     assert not Path("/proc/gigawatt-out").exists()
 
 
+def test_calibrate_from_python_checks_its_out_folder_first(tmp_path, no_simulation):
+    from experiments.calibrate import calibrate
+
+    repo = Path(__file__).resolve().parents[1]
+    with pytest.raises(ValueError, match="out .*exists and is not a folder"):
+        calibrate("history-2025", repo / OBSERVED, ["ambition"], out=bad_out(tmp_path, "file"))
+    assert [p.name for p in tmp_path.iterdir()] == ["afile"]
+
+
 def test_seed_must_be_a_non_negative_integer(tmp_path, capsys, no_simulation):
     out = tmp_path / "never"
     for seed in ("-1", "one"):
