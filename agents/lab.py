@@ -420,27 +420,30 @@ class AILab(GigawattAgent):
             self.facility_assets_usd_b += amount_usd_b
 
     def commission(self) -> None:
-        """Campuses fully built, energised and equipped go online; old chips retire."""
-        if self.defaulted:
-            return
+        """Chips at the end of their life retire, online or waiting (a defaulted lab's too: its
+        stranded capacity ages out, never refreshed); campuses fully built, energised and
+        equipped go online."""
         model, p = self.model, self.model.p
         month = model.month
         for pr in self.projects:
             if (
-                pr.status == PIPELINE
+                pr.chips_installed_gw > 0
+                and month - pr.chips_installed_month >= p.it_equipment_life_months
+            ):
+                pr.chips_installed_gw = 0.0  # a refresh is needed before it runs again
+                if pr.status == ONLINE:
+                    pr.status = PIPELINE
+            if (
+                not self.defaulted
+                and pr.status == PIPELINE
                 and pr.built
                 and pr.energised(month)
                 and pr.chips_needed_gw <= 1e-9
             ):
                 pr.status = ONLINE
-                pr.online_month = month
-                pr.government.pay_incentive(pr)
-            elif (
-                pr.status == ONLINE
-                and month - pr.chips_installed_month >= p.it_equipment_life_months
-            ):
-                pr.chips_installed_gw = 0.0  # accelerators at end of life: refresh needed
-                pr.status = PIPELINE
+                if pr.online_month is None:  # the incentive rewards the investment, not a refresh
+                    pr.online_month = month
+                    pr.government.pay_incentive(pr)
         online = [(pr.capacity_online_gw(month), pr.efficiency_index) for pr in self.projects]
         self.capacity_online_gw = sum(gw for gw, _ in online)
         self._own_compute_cu = sum(gw * efficiency for gw, efficiency in online)

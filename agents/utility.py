@@ -108,7 +108,10 @@ class Utility(GigawattAgent):
         return self.power_price_usd_mwh() * (1.0 + 0.25 * use)
 
     def quote_energisation_month(self, gw: float) -> int | None:
-        """Month it can energise ``gw`` of new load, or None if it never can (no supply coming)."""
+        """Month it can energise ``gw`` of new load, or None if it never can (no supply coming,
+        or it has defaulted: it serves the load it has, but connects no more)."""
+        if self.defaulted:
+            return None
         month = self.model.month
         delay = int(round(self.interconnection_delay_months))
         spare = self.headroom_gw
@@ -216,7 +219,10 @@ class Utility(GigawattAgent):
         return max(0.0, next_year - self.cash_usd_b)
 
     def funding_request(self, urgent_only: bool = False) -> FundingRequest | None:
-        """Debt for plants under way when its own cash will not finish them."""
+        """Debt for plants under way when its own cash will not finish them (none once it has
+        defaulted: its grid keeps running, but no one lends to it)."""
+        if self.defaulted:
+            return None
         need = 0.0 if urgent_only else self.funding_need_usd_b()
         if need <= 1e-6:
             return None

@@ -520,11 +520,12 @@ class BuildoutModel(mesa.Model):
         """The jurisdiction a lab builds in: likely and fast permits, early power, cheap energy.
 
         Each lab sees sites a little differently (lognormal noise from the model's RNG). A site
-        with no power in sight scores low but not zero: labs still stake claims there.
+        with no power in sight scores low but not zero: labs still stake claims there. Sites
+        under a moratorium, or whose utility has defaulted, are passed over.
         """
         best, best_score = None, 0.0
         for gov in self.sample(self.governments):
-            if gov.moratorium:
+            if gov.moratorium or gov.utility.defaulted:
                 continue
             energise = gov.utility.quote_energisation_month(size_gw)
             power_wait = OPEN_ENDED_MONTHS if energise is None else energise - self.month

@@ -44,7 +44,7 @@ class DataCenterProject:
     efficiency_index: float = 1.0  # compute per watt of installed chips, 2026 = 1
     stalled_on_capital: bool = False
     status: str = PIPELINE
-    online_month: int | None = None
+    online_month: int | None = None  # when it first came online (a chip refresh keeps it)
     waiting_on: str | None = field(default=None)
 
     @property

@@ -32,6 +32,7 @@ from environment.contracts import (
 )
 from environment.model import BuildoutModel
 from environment.parameters import PARAMETERS, Parameter, defaults, validate
+from environment.projects import ONLINE
 from environment.scenario import list_scenarios, load_scenario
 from experiments.outcomes import release
 from experiments.run import collect, summary
@@ -141,8 +142,14 @@ def check_step(model: BuildoutModel, installed_at_start: dict[str, float]) -> No
             f"month {month}: {agent.name} debt {agent.debt_usd_b} against loans "
             f"{owed.get(agent, 0.0)}"
         )
-    if month > 0:  # the scenario sets the opening prices and contracts
+    if month > 0:  # the scenario sets the opening prices, contracts and chip ages
         check_prices(model)
+        for lab in model.labs:  # defaulted or not: stranded chips age out too
+            for pr in lab.projects:
+                age = month - pr.chips_installed_month
+                assert pr.status != ONLINE or age < model.p.it_equipment_life_months, (
+                    f"month {month}: {lab.name} project {pr.id} online on {age}-month-old chips"
+                )
     for lab in model.labs:
         assert lab.capacity_online_gw >= -GW_TOL, f"month {month}: {lab.name} negative capacity"
         for pr in lab.projects:
@@ -444,6 +451,44 @@ def test_a_defaulted_focal_lab_reports_no_revenue():
     assert model.focal_lab.defaulted
     assert model.focal_capacity_online_gw == 0.0
     assert model.lab_revenue_annual_usd_b == 0.0
+
+
+def test_a_campus_earns_its_investment_incentive_once(monkeypatch):
+    """Found by fuzzing: a campus back online after a chip refresh was paid the incentive
+    again (28-37 campuses twice in every 10-year baseline run)."""
+    from agents.government import Government
+
+    paid = []
+    pay = Government.pay_incentive
+    monkeypatch.setattr(Government, "pay_incentive", lambda g, pr: (paid.append(pr), pay(g, pr)))
+    model = BuildoutModel(seed=0)
+    model.run()
+    came_online = [pr for pr in model.projects if pr.online_month is not None]
+    assert paid and len(paid) == len(set(paid)) <= len(came_online)
+
+
+def test_a_defaulted_utility_raises_no_capital_and_connects_no_new_load():
+    """Found by fuzzing: a utility that defaulted in a cascade went on borrowing and signing
+    new power contracts. Its grid keeps serving the load it has (its PPAs run on)."""
+    model = BuildoutModel(scenario="grid-bottleneck", seed=1)
+    model.run(24)
+    utility = model.utilities[0]
+    model.default(utility)
+    assert utility.funding_request() is None
+    assert utility.quote_energisation_month(0.1) is None
+    defaulted_month = model.month
+    model.run(48)
+    new = [
+        c
+        for c in model.contracts.of(utility, active_only=False)
+        if c.signed_month > defaulted_month
+    ]
+    assert [c for c in new if isinstance(c, Loan) or not getattr(c, "renewal", True)] == []
+    assert all(
+        pr.government.utility is not utility
+        for pr in model.projects
+        if pr.started_month > defaulted_month
+    )
 
 
 def test_a_defaulted_focal_lab_has_no_funding_gap():
