@@ -55,7 +55,13 @@ from environment.projects import (
     PIPELINE,
     DataCenterProject,
 )
-from environment.scenario import load_scenario, month_index, month_label
+from environment.scenario import (
+    check_parameter_changes,
+    load_scenario,
+    month_index,
+    month_label,
+    place_events,
+)
 
 #: A creditor whose write-offs exceed this share of its buffer is in distress for a year
 #: (assumption).
@@ -148,16 +154,12 @@ class BuildoutModel(mesa.Model):
         self.running = True
         self.events: list[dict] = []  # what happened, dated: scheduled events and cascades
         self._build_world(spec)
-        self.timeline = []
-        for event in spec["events"]:  # months from this run's start (start_date may be overridden)
-            month = month_index(self.p.start_date, event["date"])
-            if month < 1:
-                self.log_event("event_before_start", f"{event['kind']} dated {event['date']}")
-            elif month > self.p.horizon_months:
-                self.log_event("event_after_horizon", f"{event['kind']} dated {event['date']}")
-            else:
-                self.timeline.append({**event, "month": month})
-        self.timeline.sort(key=lambda e: e["month"])
+        self.timeline, outside = place_events(
+            spec["events"], self.p.start_date, self.p.horizon_months
+        )
+        for event in outside:
+            kind = "event_before_start" if event["month"] < 1 else "event_after_horizon"
+            self.log_event(kind, f"{event['kind']} dated {event['date']}")
         self._check_timeline()
         self.initial_capacity_gw = {
             lab.name: lab.capacity_online_gw + lab.leased_in_gw for lab in self.labs
@@ -178,16 +180,13 @@ class BuildoutModel(mesa.Model):
         """Fail before the run, not in an event's month: the jurisdictions events name exist,
         entrants bring new names (losses are booked by name) and no second focal lab, and each
         parameter change keeps the parameters consistent with those in force at its date."""
+        check_parameter_changes(vars(self.p), self.timeline)
         names = set(self._by_name)
-        params = vars(self.p).copy()
         for event in self.timeline:
             where = f"event {event['kind']} on {event['date']}"
             if event.get("jurisdiction", "*") != "*":
                 self.agent_named(event["jurisdiction"], Government, where)
-            if event["kind"] == "set_parameter":
-                params[event["parameter"]] = event["value"]
-                validate(params, context=f"{where}: ")
-            elif "agent" in event:
+            if "agent" in event:
                 name = event["agent"]["name"]
                 if name in names:
                     raise ValueError(f"{where}: agent name {name!r} is taken (names are unique)")

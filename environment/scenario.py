@@ -284,6 +284,31 @@ def _validate_row(row: dict[str, Any], fields: list, where: str) -> dict[str, An
     return out
 
 
+def place_events(
+    events: list[dict[str, Any]], start_date: str, horizon_months: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A run's timeline: the events dated inside it, in date order, each with its ``month``
+    after ``start_date`` (which a run may override); and, in file order, those outside it
+    (before the start or after the horizon)."""
+    inside, outside = [], []
+    for event in events:
+        month = month_index(start_date, event["date"])
+        (inside if 1 <= month <= horizon_months else outside).append({**event, "month": month})
+    inside.sort(key=lambda e: e["month"])
+    return inside, outside
+
+
+def check_parameter_changes(params: dict[str, Any], timeline: list[dict[str, Any]]) -> None:
+    """Raise ValueError naming the event if a ``set_parameter`` in ``timeline`` (as placed by
+    :func:`place_events`) breaks a rule among the parameters in force at its date, such as
+    ``debt_spread_min <= debt_spread_max``. The model and the sweeps both check with it."""
+    params = dict(params)
+    for event in timeline:
+        if event["kind"] == "set_parameter":
+            params[event["parameter"]] = event["value"]
+            validate_parameters(params, context=f"event set_parameter on {event['date']}: ")
+
+
 def month_index(start_date: str, date: str) -> int:
     """Months from ``start_date`` to ``date`` (both YYYY-MM)."""
     y0, m0 = map(int, start_date.split("-"))

@@ -43,7 +43,7 @@ import numpy as np
 from SALib.sample import latin, morris, sobol
 
 from environment.parameters import PARAMETERS, Value, defaults, validate
-from environment.scenario import load_scenario
+from environment.scenario import check_parameter_changes, load_scenario, place_events
 from experiments.outcomes import OUTCOMES, SERIES_COLUMNS
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -294,8 +294,9 @@ def build_design(spec: SweepSpec) -> Design:
 
     Categorical factors are sampled on [0, 1] and binned, so every design works with them.
     Each point is validated merged over the defaults and the scenario's own parameters (what
-    the run will see), so cross-parameter rules (e.g. debt_spread_min <= debt_spread_max) are
-    caught before any run even when only one side is swept.
+    the run will see), and against the scenario's timeline of parameter changes, so
+    cross-parameter rules (e.g. debt_spread_min <= debt_spread_max) are caught before any run
+    even when only one side is swept, or when an event changes the other later.
     """
     problem = {
         "num_vars": len(spec.factors),
@@ -313,17 +314,18 @@ def build_design(spec: SweepSpec) -> Design:
         )
     else:
         samples = morris.sample(problem, spec.samples, num_levels=spec.levels, seed=spec.seed)
-    base = {
-        **defaults(),
-        **load_scenario(spec.scenario)["parameters"],
-        "horizon_months": spec.horizon_months,
-    }
+    scenario = load_scenario(spec.scenario)
+    base = {**defaults(), **scenario["parameters"], "horizon_months": spec.horizon_months}
+    changes = [e for e in scenario["events"] if e["kind"] == "set_parameter"]
     points = []
     for i, row in enumerate(samples):
         swept = {f.name: f.decode(u) for f, u in zip(spec.factors, row, strict=True)}
         point = {**spec.fixed, **swept}
         try:
             checked = validate({**base, **point})
+            if changes:  # the scenario's timeline must stay valid with this point's values
+                timeline, _ = place_events(changes, checked["start_date"], spec.horizon_months)
+                check_parameter_changes(checked, timeline)
         except ValueError as err:
             raise ValueError(
                 f"sweep design point {i} {point} (with scenario {spec.scenario!r} and the "

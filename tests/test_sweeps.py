@@ -224,6 +224,20 @@ def test_point_breaking_a_rule_with_the_scenarios_own_parameters_is_refused(tmp_
     assert not out.exists()
 
 
+def test_point_breaking_a_rule_with_a_later_scenario_event_is_refused(tmp_path):
+    """capital-crunch lowers debt_spread_max to 0.1 in 2027-01: a swept debt_spread_min of 0.2
+    is valid at the start, but every run would be refused at that event."""
+    spec = write_spec(
+        tmp_path / "spec.toml",
+        'design = "grid"\nlevels = 2\nscenario = "capital-crunch"\n'
+        "[parameters]\ndebt_spread_max = 0.3\ndebt_spread_min = [0.0, 0.2]\n",
+    )
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match=r"point 1 .*event set_parameter on 2027-01.*must not"):
+        run_sweep(spec, out, progress=False)
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("address", ["bogus", "closed-port"])
 def test_unusable_scheduler_is_refused_and_leaves_nothing(tmp_path, monkeypatch, address):
     monkeypatch.setattr(sweep_exec, "CONNECT_TIMEOUT_S", 1)  # 20 s in use; nothing listens here
