@@ -99,6 +99,11 @@ class AILab(GigawattAgent):
         """Annualised revenue from AI services and from capacity leased out."""
         return 12.0 * (self.revenue_month_usd_b + self.lease_income_month_usd_b)
 
+    def grown_demand_cu(self) -> float:
+        """Its demand after this month's growth on the trend, before the market saturates it."""
+        growth = 1.0 + self.demand_growth_scale * self.model.demand_growth_rate()
+        return self.demand_cu * growth ** (1 / 12)
+
     def own_compute_cu(self) -> float:
         """Compute of its own capacity online, as of the last commissioning."""
         return self._own_compute_cu
@@ -261,6 +266,10 @@ class AILab(GigawattAgent):
         forecast_cu = self.demand_cu * model.demand_growth_factor(
             p.planning_horizon_months, self.demand_growth_scale
         )
+        # labs see the market saturating: at most their share of today's demand times the
+        # demand the market can pay for at the end of the horizon
+        share = self.demand_cu / max(model.live_demand_cu, 1e-12)
+        forecast_cu = min(forecast_cu, share * model.demand_ceiling_cu(p.planning_horizon_months))
         efficiency = model.best_efficiency() * (1.0 + p.perf_per_watt_gain_per_year) ** (years / 2)
         need = forecast_cu / efficiency + self.leased_out_commitments_gw()
         announced = self.announced_gw_at(model.month + p.planning_horizon_months)
@@ -455,7 +464,7 @@ class AILab(GigawattAgent):
             return
         model, p = self.model, self.model.p
         month = model.month
-        self.demand_cu *= (1.0 + self.demand_growth_scale * model.demand_growth_rate()) ** (1 / 12)
+        self.demand_cu = self.grown_demand_cu() * model.demand_saturation
         self.serve()
         ledger = model.ledger
         ledger.transfer("end_customers", self, self.revenue_month_usd_b, "AI services revenue")

@@ -68,6 +68,14 @@ from environment.scenario import (
 DISTRESS_LOSS_SHARE = 0.5
 #: Share of its lifetime revenue a lab will spend on the accelerators that earn it (assumption).
 IT_SPEND_SHARE_OF_REVENUE = 0.6
+#: World GDP in 2025, USD bn (IMF World Economic Outlook, October 2025: ~$117 trn), and its
+#: real growth (IMF WEO: ~3 %/yr over the medium term); the model's prices carry no inflation.
+WORLD_GDP_2025_USD_B = 117_000.0
+WORLD_GDP_BASE_DATE = "2025-01"
+WORLD_GDP_GROWTH_PER_YEAR = 0.03
+#: The cost of equity a whole market is valued at, as a perpetuity growing with world GDP
+#: (assumption: ~10 %, the long-run return of US equities).
+MARKET_COST_OF_EQUITY = 0.10
 
 MODEL_COLUMNS = (
     "date",
@@ -169,6 +177,8 @@ class BuildoutModel(mesa.Model):
         }
         self._revenue_log: deque[float] = deque(maxlen=13)
         self._growth_factors: dict[tuple, float] = {}
+        self.demand_saturation = 1.0  # share of labs' grown demand the AI market can pay for
+        self._months_from_gdp_base = -month_index(self.p.start_date, WORLD_GDP_BASE_DATE)
         self.read_markets()
         self.datacollector = mesa.DataCollector(
             model_reporters={c: c for c in MODEL_COLUMNS},
@@ -427,6 +437,7 @@ class BuildoutModel(mesa.Model):
         self._deliver_leases()
         for investor in self.investors:
             investor.receive_inflows()
+        self._saturate_demand()
         self.agents_by_type[AILab].shuffle_do("operate")
         self._resolve_distress()
         for vendor in self.vendors:
@@ -446,10 +457,6 @@ class BuildoutModel(mesa.Model):
             self.step()
 
     # --- world-level quantities agents read -------------------------------------------------
-    @property
-    def years(self) -> float:
-        return self.month / 12.0
-
     def demand_growth_rate(self, month: int | None = None) -> float:
         """Yearly growth of compute demand, decaying with its half-life."""
         p = self.p
@@ -473,9 +480,38 @@ class BuildoutModel(mesa.Model):
             for k in range(1, months_ahead + 1)
         )
 
-    def revenue_per_cu_year(self) -> float:
+    def revenue_per_cu_year(self, months_ahead: int = 0) -> float:
+        """What a unit of compute sells for over a year, now or ``months_ahead`` from now."""
         p = self.p
-        return p.revenue_per_gw_year_usd_b * (1.0 - p.compute_price_decline_per_year) ** self.years
+        years = (self.month + months_ahead) / 12.0
+        return p.revenue_per_gw_year_usd_b * (1.0 - p.compute_price_decline_per_year) ** years
+
+    def ai_spend_ceiling_usd_b(self, months_ahead: int = 0) -> float:
+        """The most all labs' customers can spend on AI services in a year: a share of world
+        GDP, which grows from its 2025 level."""
+        years = (self._months_from_gdp_base + self.month + months_ahead) / 12.0
+        world_gdp_usd_b = WORLD_GDP_2025_USD_B * (1.0 + WORLD_GDP_GROWTH_PER_YEAR) ** years
+        return self.p.ai_spend_max_share_of_gdp * world_gdp_usd_b
+
+    def demand_ceiling_cu(self, months_ahead: int = 0) -> float:
+        """That spending in compute units at the price then (unbounded if compute is free)."""
+        price = self.revenue_per_cu_year(months_ahead)
+        return self.ai_spend_ceiling_usd_b(months_ahead) / price if price > 0 else math.inf
+
+    def _saturate_demand(self) -> None:
+        """The share of this month's grown demand the market can pay for: all live labs'
+        demand, valued at the going price, cannot exceed the spending ceiling; when it would,
+        every lab's demand is cut in proportion (1 otherwise, leaving demand untouched)."""
+        total = sum(lab.grown_demand_cu() for lab in self.labs if not lab.defaulted)
+        ceiling = self.demand_ceiling_cu()
+        self.demand_saturation = ceiling / total if total > ceiling else 1.0
+
+    def max_equity_value_usd_b(self) -> float:
+        """No company is worth more than the whole AI market: its customers' spending ceiling,
+        growing with world GDP for ever, discounted at the market's cost of equity, at a 100 %
+        margin (a bound on any round's price, not a valuation)."""
+        discount_gap = MARKET_COST_OF_EQUITY - WORLD_GDP_GROWTH_PER_YEAR
+        return self.ai_spend_ceiling_usd_b() / discount_gap
 
     def chip_value_usd_b_per_gw(self, efficiency_index: float) -> float:
         """The most a lab pays for chips of ``efficiency_index``: a share of what they earn
@@ -489,6 +525,7 @@ class BuildoutModel(mesa.Model):
         power price and each lab's capacity growth over the last year (read once, so that the
         many agents asking stay cheap)."""
         self.best_efficiency_index = max((v.efficiency_index for v in self.vendors), default=1.0)
+        self.live_demand_cu = sum(lab.demand_cu for lab in self.labs if not lab.defaulted)
         self.power_price_now_usd_mwh = self.average_power_price_usd_mwh()
         self._lab_growth = {}
         for lab in self.labs:
@@ -706,7 +743,8 @@ class BuildoutModel(mesa.Model):
         purpose: str,
         pre_money_usd_b: float | None = None,
     ) -> None:
-        """Buy new shares at ``pre_money_usd_b``: adding units to the company's register dilutes
+        """Buy new shares at ``pre_money_usd_b`` (never above ``max_equity_value_usd_b``; by
+        default the revenue multiple): adding units to the company's register dilutes
         every earlier holder at once; the buyer's stake grows or is signed. (Stakes break only
         when the company defaults, after which it raises nothing, so the register's holders
         are always its active stakes.)"""
@@ -714,6 +752,7 @@ class BuildoutModel(mesa.Model):
             pre_money_usd_b = self.p.equity_revenue_multiple * max(
                 company.revenue_annual_usd_b, 1.0
             )
+        pre_money_usd_b = min(pre_money_usd_b, self.max_equity_value_usd_b())
         shares = amount_usd_b * company.shares_outstanding / pre_money_usd_b
         company.shares_outstanding += shares
         stake = company.shareholders.get(investor)

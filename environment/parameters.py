@@ -156,6 +156,19 @@ _WORLD = [
         "assumption",
     ),
     _p(
+        "ai_spend_max_share_of_gdp",
+        "share",
+        0.05,
+        0.005,
+        0.5,
+        "most of world GDP that all labs' demand for AI services, valued at the going price per "
+        "compute unit, can reach: demand saturates there, and no equity round prices a lab above "
+        "the present value of that whole market",
+        "Gartner (Jan and Jul 2025 forecasts): worldwide IT spending $5.4-5.6 trn in 2025, ~5 % "
+        "of world GDP (IMF WEO Oct 2025, ~$117 trn); assumption that AI services do not outgrow "
+        "today's whole IT budget share within the horizon",
+    ),
+    _p(
         "revenue_per_gw_year_usd_b",
         "USD bn per GW-year",
         10.5,
@@ -615,6 +628,7 @@ _WORLD = [
 #: ``set_parameter`` event in a scenario timeline takes effect from its month on. Cost and
 #: contract terms apply to deals and campuses started after the change.
 _DYNAMIC = {
+    "ai_spend_max_share_of_gdp",
     "ambition",
     "planning_horizon_months",
     "project_size_gw",

@@ -144,6 +144,7 @@ def check_step(model: BuildoutModel, installed_at_start: dict[str, float]) -> No
         )
     if month > 0:  # the scenario sets the opening prices, contracts and chip ages
         check_prices(model)
+        check_spending(model)
         for lab in model.labs:  # defaulted or not: stranded chips age out too
             for pr in lab.projects:
                 age = month - pr.chips_installed_month
@@ -188,6 +189,25 @@ def check_prices(model: BuildoutModel) -> None:
             f"month {month}: {vendor.name} lists chips at ${vendor.price_usd_b_per_gw:.4g}bn/GW, "
             f"more than any lab would pay (${ceiling:.4g}bn)"
         )
+
+
+def check_spending(model: BuildoutModel) -> None:
+    """Customers never spend more on AI than the ceiling world GDP allows (all live labs'
+    demand valued at the going price), and no equity round prices a lab above that whole
+    market's worth, however long the run and steep the trends."""
+    month = model.month
+    live_demand_cu = sum(lab.demand_cu for lab in model.labs if not lab.defaulted)
+    spend_usd_b = live_demand_cu * model.revenue_per_cu_year()
+    ceiling_usd_b = model.ai_spend_ceiling_usd_b()
+    assert spend_usd_b <= ceiling_usd_b * (1 + 1e-9), (
+        f"month {month}: demand worth ${spend_usd_b:.4g}bn a year, above the "
+        f"${ceiling_usd_b:.4g}bn customers can spend"
+    )
+    for c in model.contracts.active(EquityStake):
+        if c.signed_month == month:
+            assert c.pre_money_usd_b <= model.max_equity_value_usd_b() * (1 + 1e-12), (
+                f"month {month}: {c.payer.name} priced at ${c.pre_money_usd_b:.4g}bn pre-money"
+            )
 
 
 def check_tables(model: BuildoutModel) -> pd.DataFrame:
@@ -377,6 +397,30 @@ def test_prices_stay_bounded_when_trends_compound(overrides):
     sign PPAs at $226,000/MWh, and a steep price response compounded chip list prices to
     $6.8 million bn per GW. What buyers would pay now bounds both (checked in ``check_step``)."""
     run_checked(**overrides)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {
+            "seed": 3,
+            "horizon_months": 360,
+            "perf_per_watt_gain_per_year": 2.0,
+            "compute_price_decline_per_year": 0.0,
+            "demand_growth_halflife_years": 50.0,
+        },
+        {"seed": 1, "demand_growth_per_year": 10.0, "equity_revenue_multiple": 200.0},
+    ],
+    ids=["demand_outgrows_world_gdp", "valuations_outgrow_world_gdp"],
+)
+def test_spending_and_valuations_stay_within_the_economy(overrides):
+    """Found by fuzzing at the edges: demand compounding with no price fall once valued one lab's
+    customers at $2.6e11bn a year, and demand growing 1,000 %/yr priced equity rounds at up to
+    $5.7e9bn at the top revenue multiple. Demand now saturates at a share of world GDP, and no
+    round prices a lab above that whole market (checked in ``check_spending``)."""
+    model = run_checked(**overrides)
+    stakes = [c for c in model.contracts.contracts if isinstance(c, EquityStake)]
+    assert stakes, "no equity was raised: the valuation bound went untested"
 
 
 def test_thirty_years_run_without_overflow_or_drift():
