@@ -12,6 +12,7 @@ cites the seed digest or says it is an assumption (as a TOML comment).
 from __future__ import annotations
 
 import tomllib
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -299,14 +300,17 @@ def place_events(
 
 
 def check_parameter_changes(params: dict[str, Any], timeline: list[dict[str, Any]]) -> None:
-    """Raise ValueError naming the event if a ``set_parameter`` in ``timeline`` (as placed by
-    :func:`place_events`) breaks a rule among the parameters in force at its date, such as
-    ``debt_spread_min <= debt_spread_max``. The model and the sweeps both check with it."""
+    """Raise ValueError naming the date if the ``set_parameter`` events of a month in
+    ``timeline`` (as placed by :func:`place_events`) break a rule among the parameters in force
+    once they have all landed, such as ``debt_spread_min <= debt_spread_max``. A month's events
+    land together before anyone acts, so the order they are listed in within it does not
+    matter. The model and the sweeps both check with it."""
     params = dict(params)
-    for event in timeline:
-        if event["kind"] == "set_parameter":
+    changes = [e for e in timeline if e["kind"] == "set_parameter"]
+    for _, month_changes in groupby(changes, key=lambda e: e["month"]):
+        for event in month_changes:
             params[event["parameter"]] = event["value"]
-            validate_parameters(params, context=f"event set_parameter on {event['date']}: ")
+        validate_parameters(params, context=f"event set_parameter on {event['date']}: ")
 
 
 def month_index(start_date: str, date: str) -> int:

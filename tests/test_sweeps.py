@@ -21,7 +21,14 @@ from environment.model import BuildoutModel
 from experiments import sweep_exec
 from experiments.outcomes import OUTCOMES, SERIES_COLUMNS, simulate
 from experiments.sweep import run_sweep
-from experiments.sweep_spec import MAX_RUNS, build_design, count_runs, parse_spec, plan_runs
+from experiments.sweep_spec import (
+    MAX_RUNS,
+    build_design,
+    count_runs,
+    load_spec,
+    parse_spec,
+    plan_runs,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "experiments" / "specs" / "tiny.toml"
@@ -225,17 +232,38 @@ def test_point_breaking_a_rule_with_the_scenarios_own_parameters_is_refused(tmp_
 
 
 def test_point_breaking_a_rule_with_a_later_scenario_event_is_refused(tmp_path):
-    """capital-crunch lowers debt_spread_max to 0.1 in 2027-01: a swept debt_spread_min of 0.2
+    """A scenario lowering debt_spread_max to 0.1 in 2027-01: a swept debt_spread_min of 0.2
     is valid at the start, but every run would be refused at that event."""
+    baseline = (REPO / "environment" / "scenarios" / "baseline.toml").read_text()
+    scenario = tmp_path / "repriced.toml"
+    scenario.write_text(
+        baseline + '\n[[events]]\ndate = "2027-01"\nkind = "set_parameter"\n'
+        'parameter = "debt_spread_max"\nvalue = 0.1\n'
+    )
     spec = write_spec(
         tmp_path / "spec.toml",
-        'design = "grid"\nlevels = 2\nscenario = "capital-crunch"\n'
+        f'design = "grid"\nlevels = 2\nscenario = "{scenario}"\n'
         "[parameters]\ndebt_spread_max = 0.3\ndebt_spread_min = [0.0, 0.2]\n",
     )
     out = tmp_path / "out"
     with pytest.raises(ValueError, match=r"point 1 .*event set_parameter on 2027-01.*must not"):
         run_sweep(spec, out, progress=False)
     assert not out.exists()
+
+
+def test_point_is_checked_once_a_months_events_have_all_landed(tmp_path):
+    """capital-crunch lowers debt_spread_max to 0.1 in 2027-01 and, in the same month,
+    debt_spread_min to 0.035: a swept debt_spread_min of 0.2 passes through no state any agent
+    sees that breaks the rule, so the point is accepted (it was refused once)."""
+    spec = load_spec(
+        write_spec(
+            tmp_path / "spec.toml",
+            'design = "grid"\nlevels = 2\nscenario = "capital-crunch"\n'
+            "[parameters]\ndebt_spread_max = 0.3\ndebt_spread_min = [0.0, 0.2]\n",
+        )
+    )
+    design = build_design(spec)
+    assert sorted(point["debt_spread_min"] for point in design.points) == [0.0, 0.2]
 
 
 @pytest.mark.parametrize("address", ["bogus", "closed-port"])

@@ -102,6 +102,20 @@ def test_bad_events_are_refused(tmp_path, event, needle):
     assert needle in str(err.value)
 
 
+def test_a_months_parameter_changes_are_checked_once_all_have_landed(tmp_path):
+    """A month's events land together before anyone acts: a spread floor above today's ceiling
+    is fine when the same month raises the ceiling, whichever event is listed first."""
+    path = scenario_with(
+        tmp_path,
+        '\n[[events]]\ndate = "2027-01"\nkind = "set_parameter"\nparameter = "debt_spread_min"'
+        '\nvalue = 0.3\n\n[[events]]\ndate = "2027-01"\nkind = "set_parameter"'
+        '\nparameter = "debt_spread_max"\nvalue = 0.5\n',
+    )
+    model = BuildoutModel(scenario=path, seed=1)
+    model.run(12)  # the baseline starts in 2026-01
+    assert (model.p.debt_spread_min, model.p.debt_spread_max) == (0.3, 0.5)
+
+
 def test_event_before_the_start_is_refused(tmp_path):
     path = scenario_with(
         tmp_path, '\n[[events]]\ndate = "2026-01"\nkind = "sentiment_shock"\nsize = 0.1\n'
