@@ -99,10 +99,10 @@ class AILab(GigawattAgent):
         """Annualised revenue from AI services and from capacity leased out."""
         return 12.0 * (self.revenue_month_usd_b + self.lease_income_month_usd_b)
 
-    def grown_demand_cu(self) -> float:
-        """Its demand after this month's growth on the trend, before the market saturates it."""
+    def grow_demand(self) -> None:
+        """Demand grows on the month's trend (the model then holds it to the spending ceiling)."""
         growth = 1.0 + self.demand_growth_scale * self.model.demand_growth_rate()
-        return self.demand_cu * growth ** (1 / 12)
+        self.demand_cu *= growth ** (1 / 12)
 
     def own_compute_cu(self) -> float:
         """Compute of its own capacity online, as of the last commissioning."""
@@ -254,22 +254,25 @@ class AILab(GigawattAgent):
         own = sum(pr.size_gw for pr in self.projects if pr.status != CANCELLED)
         return own + leased_in - self.leased_out_commitments_gw()
 
+    def demand_forecast_cu(self) -> float:
+        """Demand it expects at the end of the planning horizon: the trend (labs know growth
+        is slowing), but no more than its share of the month's demand times what customers
+        can then pay for (labs see the market saturating)."""
+        model, months = self.model, self.model.p.planning_horizon_months
+        trend_cu = self.demand_cu * model.demand_growth_factor(months, self.demand_growth_scale)
+        total_cu = model.demand_cu_at_open
+        share = self.demand_cu / total_cu if total_cu > 0 else 0.0
+        return min(trend_cu, share * model.demand_ceiling_cu(months))
+
     def capacity_target_gw(self) -> float:
         """GW it wants by the end of the planning horizon.
 
-        The forecast follows the demand trend (labs know growth is slowing) and converts
-        compute to GW at the efficiency of chips bought over the horizon. Announced plans
-        set a floor; rivals outgrowing it push the target up.
+        It converts the demand forecast to GW at the efficiency of chips bought over the
+        horizon. Announced plans set a floor; rivals outgrowing it push the target up.
         """
         model, p = self.model, self.model.p
         years = p.planning_horizon_months / 12.0
-        forecast_cu = self.demand_cu * model.demand_growth_factor(
-            p.planning_horizon_months, self.demand_growth_scale
-        )
-        # labs see the market saturating: at most their share of today's demand times the
-        # demand the market can pay for at the end of the horizon
-        share = self.demand_cu / max(model.live_demand_cu, 1e-12)
-        forecast_cu = min(forecast_cu, share * model.demand_ceiling_cu(p.planning_horizon_months))
+        forecast_cu = self.demand_forecast_cu()
         efficiency = model.best_efficiency() * (1.0 + p.perf_per_watt_gain_per_year) ** (years / 2)
         need = forecast_cu / efficiency + self.leased_out_commitments_gw()
         announced = self.announced_gw_at(model.month + p.planning_horizon_months)
@@ -464,7 +467,6 @@ class AILab(GigawattAgent):
             return
         model, p = self.model, self.model.p
         month = model.month
-        self.demand_cu = self.grown_demand_cu() * model.demand_saturation
         self.serve()
         ledger = model.ledger
         ledger.transfer("end_customers", self, self.revenue_month_usd_b, "AI services revenue")

@@ -74,7 +74,9 @@ WORLD_GDP_2025_USD_B = 117_000.0
 WORLD_GDP_BASE_DATE = "2025-01"
 WORLD_GDP_GROWTH_PER_YEAR = 0.03
 #: The cost of equity a whole market is valued at, as a perpetuity growing with world GDP
-#: (assumption: ~10 %, the long-run return of US equities).
+#: (assumption: ~10 %, the long-run nominal return of US equities; against real GDP growth
+#: this keeps the bound at ~14x the ceiling where a real ~7 % would allow ~25x: the cautious
+#: side for a bound).
 MARKET_COST_OF_EQUITY = 0.10
 
 MODEL_COLUMNS = (
@@ -103,6 +105,7 @@ MODEL_COLUMNS = (
     "focal_centrality",
     "cascade_losses_cumulative_usd_b",
     "agents_in_distress",
+    "ai_spend_share_of_ceiling",
 )
 #: The agents table: column -> agent attribute. Capacity columns carry ``own_`` so they never
 #: collide with the world totals of the model table (``mesa.batch_run`` merges the two).
@@ -161,6 +164,7 @@ class BuildoutModel(mesa.Model):
         self.chip_price_usd_b_per_gw = 0.0
         self.running = True
         self.events: list[dict] = []  # what happened, dated: scheduled events and cascades
+        self._months_from_gdp_base = month_index(WORLD_GDP_BASE_DATE, self.p.start_date)
         self._build_world(spec)
         self.timeline, outside = place_events(
             spec["events"], self.p.start_date, self.p.horizon_months
@@ -177,8 +181,6 @@ class BuildoutModel(mesa.Model):
         }
         self._revenue_log: deque[float] = deque(maxlen=13)
         self._growth_factors: dict[tuple, float] = {}
-        self.demand_saturation = 1.0  # share of labs' grown demand the AI market can pay for
-        self._months_from_gdp_base = -month_index(self.p.start_date, WORLD_GDP_BASE_DATE)
         self.read_markets()
         self.datacollector = mesa.DataCollector(
             model_reporters={c: c for c in MODEL_COLUMNS},
@@ -262,6 +264,7 @@ class BuildoutModel(mesa.Model):
         for lab in self.labs:
             lab.commission()
         self._deliver_leases()
+        self._cap_demand()
         for lab in self.labs:
             lab.serve()
 
@@ -397,8 +400,10 @@ class BuildoutModel(mesa.Model):
             self.running = False
 
     def open_month(self) -> None:
-        """Timeline events and shocks land; everyone reads the month's markets."""
+        """Timeline events and shocks land (an entrant's demand, a lower spending ceiling);
+        everyone reads the month's markets."""
         self._apply_shocks()
+        self._cap_demand()
         self.read_markets()
         for lab in self.labs:
             lab.new_month()
@@ -437,7 +442,10 @@ class BuildoutModel(mesa.Model):
         self._deliver_leases()
         for investor in self.investors:
             investor.receive_inflows()
-        self._saturate_demand()
+        for lab in self.labs:
+            if not lab.defaulted:
+                lab.grow_demand()
+        self._cap_demand()
         self.agents_by_type[AILab].shuffle_do("operate")
         self._resolve_distress()
         for vendor in self.vendors:
@@ -498,13 +506,15 @@ class BuildoutModel(mesa.Model):
         price = self.revenue_per_cu_year(months_ahead)
         return self.ai_spend_ceiling_usd_b(months_ahead) / price if price > 0 else math.inf
 
-    def _saturate_demand(self) -> None:
-        """The share of this month's grown demand the market can pay for: all live labs'
-        demand, valued at the going price, cannot exceed the spending ceiling; when it would,
-        every lab's demand is cut in proportion (1 otherwise, leaving demand untouched)."""
-        total = sum(lab.grown_demand_cu() for lab in self.labs if not lab.defaulted)
-        ceiling = self.demand_ceiling_cu()
-        self.demand_saturation = ceiling / total if total > ceiling else 1.0
+    def _cap_demand(self) -> None:
+        """Demand saturates: all live labs' demand, valued at the going price, never exceeds the
+        spending ceiling; where it would, every lab's demand is cut in proportion."""
+        live = [lab for lab in self.labs if not lab.defaulted]
+        total_cu = sum(lab.demand_cu for lab in live)
+        ceiling_cu = self.demand_ceiling_cu()
+        if total_cu > ceiling_cu:
+            for lab in live:
+                lab.demand_cu *= ceiling_cu / total_cu
 
     def max_equity_value_usd_b(self) -> float:
         """No company is worth more than the whole AI market: its customers' spending ceiling,
@@ -525,7 +535,7 @@ class BuildoutModel(mesa.Model):
         power price and each lab's capacity growth over the last year (read once, so that the
         many agents asking stay cheap)."""
         self.best_efficiency_index = max((v.efficiency_index for v in self.vendors), default=1.0)
-        self.live_demand_cu = sum(lab.demand_cu for lab in self.labs if not lab.defaulted)
+        self.demand_cu_at_open = sum(lab.demand_cu for lab in self.labs if not lab.defaulted)
         self.power_price_now_usd_mwh = self.average_power_price_usd_mwh()
         self._lab_growth = {}
         for lab in self.labs:
@@ -891,9 +901,11 @@ class BuildoutModel(mesa.Model):
                 "efficiency_jump",
                 f"factor {self.p.efficiency_shock_factor:g} (efficiency_shock_month parameter)",
             )
-        for event in self.timeline:
-            if event["month"] == self.month:
-                self._apply_event(event)
+        events = [e for e in self.timeline if e["month"] == self.month]
+        # a month's parameter changes land first, so its other events (an entrant pricing its
+        # chips) see the parameters in force for the month
+        for event in sorted(events, key=lambda e: e["kind"] != "set_parameter"):
+            self._apply_event(event)
 
     def _efficiency_jump(self, factor: float) -> None:
         for lab in self.labs:
@@ -992,6 +1004,11 @@ class BuildoutModel(mesa.Model):
             sum(i.sentiment for i in self.investors) / len(self.investors)
             if self.investors
             else 0.0
+        )
+        self.ai_spend_share_of_ceiling = (
+            sum(lab.demand_cu for lab in live)
+            * self.revenue_per_cu_year()
+            / self.ai_spend_ceiling_usd_b()
         )
         self.permits_pending = sum(g.permits_pending for g in self.governments)
         self.permits_denied_cumulative = sum(g.permits_denied for g in self.governments)

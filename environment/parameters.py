@@ -163,7 +163,10 @@ _WORLD = [
         0.5,
         "most of world GDP that all labs' demand for AI services, valued at the going price per "
         "compute unit, can reach: demand saturates there, and no equity round prices a lab above "
-        "the present value of that whole market",
+        "the present value of that whole market. It bounds the modelled labs only (the rest of "
+        "the industry is outside the model), and world GDP follows the calendar while prices "
+        "are the scenario's at its start, so a start date far from 2025 shifts one against the "
+        "other",
         "Gartner (Jan and Jul 2025 forecasts): worldwide IT spending $5.4-5.6 trn in 2025, ~5 % "
         "of world GDP (IMF WEO Oct 2025, ~$117 trn); assumption that AI services do not outgrow "
         "today's whole IT budget share within the horizon",

@@ -301,16 +301,22 @@ def place_events(
 
 def check_parameter_changes(params: dict[str, Any], timeline: list[dict[str, Any]]) -> None:
     """Raise ValueError naming the date if the ``set_parameter`` events of a month in
-    ``timeline`` (as placed by :func:`place_events`) break a rule among the parameters in force
-    once they have all landed, such as ``debt_spread_min <= debt_spread_max``. A month's events
-    land together before anyone acts, so the order they are listed in within it does not
-    matter. The model and the sweeps both check with it."""
+    ``timeline`` (as placed by :func:`place_events`) set a parameter twice, or break a rule
+    among the parameters in force once they have all landed, such as ``debt_spread_min <=
+    debt_spread_max``. A month's parameter changes land together, before its other events and
+    before anyone acts, so their order within the month does not matter. The model and the
+    sweeps both check with it."""
     params = dict(params)
     changes = [e for e in timeline if e["kind"] == "set_parameter"]
     for _, month_changes in groupby(changes, key=lambda e: e["month"]):
-        for event in month_changes:
-            params[event["parameter"]] = event["value"]
-        validate_parameters(params, context=f"event set_parameter on {event['date']}: ")
+        month_changes = list(month_changes)
+        where = f"event set_parameter on {month_changes[0]['date']}: "
+        names = [e["parameter"] for e in month_changes]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"{where}{name!r} is set twice in one month (set it once)")
+        params.update(zip(names, (e["value"] for e in month_changes), strict=True))
+        validate_parameters(params, context=where)
 
 
 def month_index(start_date: str, date: str) -> int:

@@ -33,7 +33,7 @@ from environment.contracts import (
 from environment.model import BuildoutModel
 from environment.parameters import PARAMETERS, Parameter, defaults, validate
 from environment.projects import ONLINE
-from environment.scenario import list_scenarios, load_scenario
+from environment.scenario import list_scenarios, load_scenario, scenario_path
 from experiments.outcomes import release
 from experiments.run import collect, summary
 
@@ -191,22 +191,27 @@ def check_prices(model: BuildoutModel) -> None:
         )
 
 
-def check_spending(model: BuildoutModel) -> None:
-    """Customers never spend more on AI than the ceiling world GDP allows (all live labs'
-    demand valued at the going price), and no equity round prices a lab above that whole
-    market's worth, however long the run and steep the trends."""
-    month = model.month
+def check_demand_within_ceiling(model: BuildoutModel) -> None:
+    """Customers never spend more on AI than the ceiling world GDP allows: all live labs'
+    demand valued at the going price."""
     live_demand_cu = sum(lab.demand_cu for lab in model.labs if not lab.defaulted)
     spend_usd_b = live_demand_cu * model.revenue_per_cu_year()
     ceiling_usd_b = model.ai_spend_ceiling_usd_b()
     assert spend_usd_b <= ceiling_usd_b * (1 + 1e-9), (
-        f"month {month}: demand worth ${spend_usd_b:.4g}bn a year, above the "
+        f"month {model.month}: demand worth ${spend_usd_b:.4g}bn a year, above the "
         f"${ceiling_usd_b:.4g}bn customers can spend"
     )
+
+
+def check_spending(model: BuildoutModel) -> None:
+    """Demand within the spending ceiling, and no equity round priced above that whole
+    market's worth, however long the run and steep the trends."""
+    check_demand_within_ceiling(model)
     for c in model.contracts.active(EquityStake):
-        if c.signed_month == month:
+        if c.signed_month == model.month:
             assert c.pre_money_usd_b <= model.max_equity_value_usd_b() * (1 + 1e-12), (
-                f"month {month}: {c.payer.name} priced at ${c.pre_money_usd_b:.4g}bn pre-money"
+                f"month {model.month}: {c.payer.name} priced at ${c.pre_money_usd_b:.4g}bn "
+                "pre-money"
             )
 
 
@@ -405,7 +410,6 @@ def test_prices_stay_bounded_when_trends_compound(overrides):
         {
             "seed": 3,
             "horizon_months": 360,
-            "perf_per_watt_gain_per_year": 2.0,
             "compute_price_decline_per_year": 0.0,
             "demand_growth_halflife_years": 50.0,
         },
@@ -419,8 +423,61 @@ def test_spending_and_valuations_stay_within_the_economy(overrides):
     $5.7e9bn at the top revenue multiple. Demand now saturates at a share of world GDP, and no
     round prices a lab above that whole market (checked in ``check_spending``)."""
     model = run_checked(**overrides)
+    df = model.datacollector.get_model_vars_dataframe()
+    assert df["ai_spend_share_of_ceiling"].max() == pytest.approx(1.0), "the ceiling never bound"
     stakes = [c for c in model.contracts.contracts if isinstance(c, EquityStake)]
     assert stakes, "no equity was raised: the valuation bound went untested"
+
+
+def test_demand_is_within_the_ceiling_whenever_agents_plan(tmp_path):
+    """An entrant bringing more demand than customers can pay for, and a timeline lowering the
+    ceiling, are held to it from the month they land, before anyone plans or borrows on it
+    (found in review: the cut once came only when labs operated, late in the month)."""
+    path = tmp_path / "entrant.toml"
+    path.write_text(
+        scenario_path("baseline").read_text() + '\n[[events]]\ndate = "2028-01"\nkind = "new_lab"\n'
+        'agent = { name = "hyperscale", cash_usd_b = 50.0, demand_gw = 5000.0 }\n'
+        '\n[[events]]\ndate = "2030-01"\nkind = "set_parameter"\n'
+        'parameter = "ai_spend_max_share_of_gdp"\nvalue = 0.005\n'
+    )
+    model = BuildoutModel(scenario=str(path), seed=1, horizon_months=60)
+    check_demand_within_ceiling(model)
+    capital_phase = model.capital_phase  # the first phase after the month's events land
+    shares = []
+
+    def checked_capital_phase() -> None:
+        check_demand_within_ceiling(model)
+        shares.append(model.ai_spend_share_of_ceiling)
+        capital_phase()
+
+    model.capital_phase = checked_capital_phase
+    check_run(model)
+    assert max(shares) == pytest.approx(1.0), "the ceiling never bound"
+
+
+def test_labs_plan_on_no_more_demand_than_the_ceiling_allows():
+    """With a low spending ceiling, what labs forecast for the end of their planning horizon,
+    taken together, stays within what customers can then pay for."""
+    model = BuildoutModel(seed=1, horizon_months=60, ai_spend_max_share_of_gdp=0.005)
+    contracts_phase = model.contracts_phase  # where labs plan their campuses
+    binding = []
+
+    def checked_contracts_phase() -> None:
+        months = model.p.planning_horizon_months
+        live = [lab for lab in model.labs if not lab.defaulted]
+        forecast_cu = sum(lab.demand_forecast_cu() for lab in live)
+        trend_cu = sum(
+            lab.demand_cu * model.demand_growth_factor(months, lab.demand_growth_scale)
+            for lab in live
+        )
+        ceiling_cu = model.demand_ceiling_cu(months)
+        assert forecast_cu <= ceiling_cu * (1 + 1e-9), f"month {model.month}"
+        binding.append(forecast_cu < trend_cu)
+        contracts_phase()
+
+    model.contracts_phase = checked_contracts_phase
+    model.run()
+    assert any(binding), "the forecast cap never bound"
 
 
 def test_thirty_years_run_without_overflow_or_drift():

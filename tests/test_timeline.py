@@ -1,7 +1,10 @@
 """Scenario timelines: dated events are validated, applied in their month and logged."""
 
+from functools import partial
+
 import pytest
 
+from agents.chip_vendor import ChipVendor
 from environment.model import BuildoutModel
 from environment.scenario import load_scenario, scenario_path
 
@@ -114,6 +117,61 @@ def test_a_months_parameter_changes_are_checked_once_all_have_landed(tmp_path):
     model = BuildoutModel(scenario=path, seed=1)
     model.run(12)  # the baseline starts in 2026-01
     assert (model.p.debt_spread_min, model.p.debt_spread_max) == (0.3, 0.5)
+
+
+@pytest.mark.parametrize(
+    ("second", "needle"),
+    [
+        (
+            'date = "2027-02"\nkind = "set_parameter"\nparameter = "debt_spread_max"\nvalue = 0.5',
+            "'debt_spread_min' must not exceed 'debt_spread_max'",
+        ),
+        (
+            'date = "2027-01"\nkind = "set_parameter"\nparameter = "debt_spread_min"\nvalue = 0.0',
+            "'debt_spread_min' is set twice in one month",
+        ),
+    ],
+    ids=["ceiling_raised_a_month_late", "set_twice"],
+)
+def test_a_months_parameter_changes_must_agree_by_its_end(tmp_path, second, needle):
+    """A spread floor above the ceiling for a month is refused even though the next month fixes
+    it; a parameter set twice in a month is ambiguous and refused."""
+    path = scenario_with(
+        tmp_path,
+        '\n[[events]]\ndate = "2027-01"\nkind = "set_parameter"\nparameter = "debt_spread_min"'
+        f"\nvalue = 0.3\n\n[[events]]\n{second}\n",
+    )
+    with pytest.raises(ValueError, match=needle):
+        BuildoutModel(scenario=path, seed=1)
+
+
+def test_an_entrant_sees_the_parameters_set_in_its_month(tmp_path):
+    """A month's parameter changes land before its entrants, whatever the file order (found in
+    review: a vendor listed before a capex change offered its chips on the old capex that
+    month)."""
+    vendor = (
+        'kind = "new_vendor"\nagent = { name = "newco", cash_usd_b = 1.0, '
+        "production_gw_per_year = 1.0, relative_price = 1.0, unit_cost_share = 0.5, "
+        "relative_efficiency = 1.0, generation_months = 24, "
+        "capacity_cost_usd_b_per_gw_year = 1.0 }"
+    )
+    capex = 'kind = "set_parameter"\nparameter = "capex_per_gw_usd_b"\nvalue = 20.0'
+    prices = []
+    for first, second in ((vendor, capex), (capex, vendor)):
+        path = scenario_with(
+            tmp_path,
+            f'\n[[events]]\ndate = "2027-01"\n{first}\n\n[[events]]\ndate = "2027-01"\n{second}\n',
+        )
+        model = BuildoutModel(scenario=path, seed=1)
+        model.run(11)
+        # its price as trading starts, once the month's events have landed
+        model.capital_phase = partial(_record_newco_price, prices, model)
+        model.step()
+    assert prices[0] == prices[1]
+
+
+def _record_newco_price(prices: list, model: BuildoutModel) -> None:
+    prices.append(model.agent_named("newco", ChipVendor, "test").price_usd_b_per_gw)
 
 
 def test_event_before_the_start_is_refused(tmp_path):
