@@ -210,43 +210,38 @@ def test_sweep_over_the_run_cap_is_refused_before_the_design_is_sampled(tmp_path
     assert not out.exists()
 
 
-def test_point_breaking_a_rule_with_the_scenarios_own_parameters_is_refused(tmp_path):
-    """The scenario's parameters are what a run sees: its debt_spread_max of 0.02 rules out a
-    swept debt_spread_min of up to 0.03, although both are within range on their own."""
+@pytest.mark.parametrize(
+    ("scenario_change", "swept", "needle"),
+    [
+        (  # its debt_spread_max of 0.02 rules out a swept debt_spread_min of up to 0.03
+            lambda text: text.replace("[parameters]\n", "[parameters]\ndebt_spread_max = 0.02\n"),
+            "debt_spread_min = [0.0, 0.03]\n",
+            r"point 1 .*tight.toml.*must not exceed 'debt_spread_max'",
+        ),
+        (  # it lowers debt_spread_max to 0.1 in 2027-01: a swept debt_spread_min of 0.2 is
+            # valid at the start, but every run would be refused at that event
+            lambda text: (
+                text + '\n[[events]]\ndate = "2027-01"\nkind = "set_parameter"\n'
+                'parameter = "debt_spread_max"\nvalue = 0.1\n'
+            ),
+            "debt_spread_max = 0.3\ndebt_spread_min = [0.0, 0.2]\n",
+            r"point 1 .*event set_parameter on 2027-01.*must not",
+        ),
+    ],
+    ids=["scenario_parameters", "later_scenario_event"],
+)
+def test_point_breaking_a_rule_of_the_scenario_is_refused(tmp_path, scenario_change, swept, needle):
+    """The scenario's parameters and timeline are what a run sees: a point that breaks a rule
+    against them is refused before the sweep starts, although each value is within range."""
     baseline = (REPO / "environment" / "scenarios" / "baseline.toml").read_text()
     scenario = tmp_path / "tight.toml"
-    scenario.write_text(
-        baseline.replace("[parameters]\n", "[parameters]\ndebt_spread_max = 0.02\n")
-    )
+    scenario.write_text(scenario_change(baseline))
     spec = write_spec(
         tmp_path / "spec.toml",
-        f'design = "grid"\nlevels = 2\nscenario = "{scenario}"\n'
-        "[parameters]\ndebt_spread_min = [0.0, 0.03]\n",
+        f'design = "grid"\nlevels = 2\nscenario = "{scenario}"\n[parameters]\n{swept}',
     )
     out = tmp_path / "out"
-    with pytest.raises(
-        ValueError, match=r"point 1 .*tight.toml.*must not exceed 'debt_spread_max'"
-    ):
-        run_sweep(spec, out, progress=False)
-    assert not out.exists()
-
-
-def test_point_breaking_a_rule_with_a_later_scenario_event_is_refused(tmp_path):
-    """A scenario lowering debt_spread_max to 0.1 in 2027-01: a swept debt_spread_min of 0.2
-    is valid at the start, but every run would be refused at that event."""
-    baseline = (REPO / "environment" / "scenarios" / "baseline.toml").read_text()
-    scenario = tmp_path / "repriced.toml"
-    scenario.write_text(
-        baseline + '\n[[events]]\ndate = "2027-01"\nkind = "set_parameter"\n'
-        'parameter = "debt_spread_max"\nvalue = 0.1\n'
-    )
-    spec = write_spec(
-        tmp_path / "spec.toml",
-        f'design = "grid"\nlevels = 2\nscenario = "{scenario}"\n'
-        "[parameters]\ndebt_spread_max = 0.3\ndebt_spread_min = [0.0, 0.2]\n",
-    )
-    out = tmp_path / "out"
-    with pytest.raises(ValueError, match=r"point 1 .*event set_parameter on 2027-01.*must not"):
+    with pytest.raises(ValueError, match=needle):
         run_sweep(spec, out, progress=False)
     assert not out.exists()
 
