@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from math import fsum
+
 from agents.base import GigawattAgent
 from environment.contracts import ACTIVE, ChipSupplyAgreement
 from environment.markets.allocation import Call, allocate
@@ -50,7 +52,7 @@ class ChipVendor(GigawattAgent):
     @property
     def backlog_gw(self) -> float:
         agreements = self.model.contracts.of(self, ChipSupplyAgreement, "payee")
-        return sum(c.undelivered_gw for c in agreements)
+        return fsum(c.undelivered_gw for c in agreements)
 
     @property
     def backlog_months(self) -> float:

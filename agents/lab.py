@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from math import fsum
 
 from agents.base import GigawattAgent
 from environment.contracts import (
@@ -119,7 +120,7 @@ class AILab(GigawattAgent):
         own = self.own_compute_cu()
         if self.capacity_online_gw > 0:
             own *= max(0.0, 1.0 - self.leased_out_gw / self.capacity_online_gw)
-        leased = sum(
+        leased = fsum(
             lease.delivered_gw * lease.payee.fleet_efficiency()
             for lease in self.model.contracts.of(self, CapacityLease, "payer")
             if lease.is_running(self.model.month)
@@ -176,23 +177,23 @@ class AILab(GigawattAgent):
         p = self.model.p
         months = p.target_runway_months
         deficit = max(0.0, self.outflows_month_usd_b - self.revenue_month_usd_b) * months
-        construction = sum(
+        construction = fsum(
             min(pr.remaining_construction_usd_b, pr.monthly_construction_usd_b * months)
             for pr in self.projects
             if pr.status == PIPELINE and pr.permit == APPROVED
         )
         month = self.model.month
         agreements = self.model.contracts.of(self, ChipSupplyAgreement)
-        due_gw = sum(min(c.undelivered_gw, c.scheduled_gw(month) * months) for c in agreements)
-        usable_gw = min(due_gw, sum(pr.chips_needed_gw for pr in self.projects))
+        due_gw = fsum(min(c.undelivered_gw, c.scheduled_gw(month) * months) for c in agreements)
+        usable_gw = min(due_gw, fsum(pr.chips_needed_gw for pr in self.projects))
         price = max((c.price_usd_b_per_gw for c in agreements), default=0.0)
         chips = usable_gw * price
-        maturing = sum(
+        maturing = fsum(
             loan.principal_usd_b
             for loan in self.model.contracts.of(self, Loan, "payer")
             if loan.end_month <= month + months
         )
-        return deficit + construction + chips + maturing + sum(self.arrears_usd_b.values())
+        return deficit + construction + chips + maturing + fsum(self.arrears_usd_b.values())
 
     def investable_revenue_usd_b(self) -> float:
         """Revenue as investors underwrite it: halfway between what it earns now and what its
@@ -226,7 +227,7 @@ class AILab(GigawattAgent):
     def funding_request(self, urgent_only: bool = False) -> FundingRequest | None:
         if self.defaulted:
             return None
-        arrears = sum(self.arrears_usd_b.values())
+        arrears = fsum(self.arrears_usd_b.values())
         need = arrears if urgent_only else self.cash_need_usd_b() - self.cash_usd_b
         self.funding_requested_usd_b = self.funding_gap_usd_b = max(0.0, need)
         self.funding_raised_usd_b = 0.0
@@ -250,8 +251,8 @@ class AILab(GigawattAgent):
         """Capacity it will have: own projects (online or not) plus leases in, less leases out."""
         month = self.model.month
         leases = self.model.contracts.of(self, CapacityLease, "payer")
-        leased_in = sum(c.capacity_gw for c in leases if c.end_month > month)
-        own = sum(pr.size_gw for pr in self.projects if pr.status != CANCELLED)
+        leased_in = fsum(c.capacity_gw for c in leases if c.end_month > month)
+        own = fsum(pr.size_gw for pr in self.projects if pr.status != CANCELLED)
         return own + leased_in - self.leased_out_commitments_gw()
 
     def demand_forecast_cu(self) -> float:
@@ -281,7 +282,7 @@ class AILab(GigawattAgent):
 
     def leased_out_commitments_gw(self) -> float:
         month = self.model.month
-        return sum(
+        return fsum(
             c.capacity_gw
             for c in self.model.contracts.of(self, CapacityLease, "payee")
             if c.end_month > month
@@ -302,7 +303,7 @@ class AILab(GigawattAgent):
             return
         p = self.model.p
         gap = self.capacity_target_gw() - self.committed_gw()
-        unfunded = self.financing_capacity_usd_b() - sum(
+        unfunded = self.financing_capacity_usd_b() - fsum(
             pr.remaining_construction_usd_b
             + pr.chips_missing_gw * self.model.chip_price_usd_b_per_gw
             for pr in self.projects
@@ -328,8 +329,8 @@ class AILab(GigawattAgent):
 
     def uncovered_chip_need_gw(self) -> float:
         """Chips its permitted campuses still need beyond what is already on order."""
-        need = sum(pr.chips_needed_gw for pr in self.projects)
-        contracted = sum(
+        need = fsum(pr.chips_needed_gw for pr in self.projects)
+        contracted = fsum(
             c.undelivered_gw for c in self.model.contracts.of(self, ChipSupplyAgreement)
         )
         return need - contracted
@@ -348,7 +349,7 @@ class AILab(GigawattAgent):
     def lease_need_gw(self) -> float:
         """Shortfall not already covered by leases signed but not yet delivering."""
         month = self.model.month
-        pending = sum(
+        pending = fsum(
             c.capacity_gw
             for c in self.model.contracts.of(self, CapacityLease, "payer")
             if c.start_month > month
@@ -377,7 +378,7 @@ class AILab(GigawattAgent):
         self.chip_calls = {}
         if self.defaulted:
             return
-        wanted = sum(
+        wanted = fsum(
             pr.chips_needed_gw for pr in self.projects if pr.ready_for_chips(CHIP_CALL_LEAD_MONTHS)
         )
         budget = max(0.0, self.cash_usd_b - self.outflows_month_usd_b)
@@ -393,11 +394,11 @@ class AILab(GigawattAgent):
     def chip_months_ahead(self) -> float:
         """Months until the chips its permitted campuses need arrive: at the recent delivery
         rate, or the contracted schedule's if faster; open-ended with nothing on order."""
-        needed = sum(pr.chips_needed_gw for pr in self.projects)
+        needed = fsum(pr.chips_needed_gw for pr in self.projects)
         if needed <= 1e-9:
             return 0.0
         month = self.model.month
-        scheduled = sum(
+        scheduled = fsum(
             c.scheduled_gw(month) for c in self.model.contracts.of(self, ChipSupplyAgreement)
         )
         rate = max(self.chip_delivery_rate_gw, scheduled)
@@ -457,8 +458,8 @@ class AILab(GigawattAgent):
                     pr.online_month = month
                     pr.government.pay_incentive(pr)
         online = [(pr.capacity_online_gw(month), pr.efficiency_index) for pr in self.projects]
-        self.capacity_online_gw = sum(gw for gw, _ in online)
-        self._own_compute_cu = sum(gw * efficiency for gw, efficiency in online)
+        self.capacity_online_gw = fsum(gw for gw, _ in online)
+        self._own_compute_cu = fsum(gw * efficiency for gw, efficiency in online)
 
     # --- phase 5: operate -------------------------------------------------------------------
     def operate(self) -> None:
@@ -577,4 +578,4 @@ class AILab(GigawattAgent):
     @property
     def pipeline_gw(self) -> float:
         month = self.model.month
-        return sum(pr.pipeline_gw(month) for pr in self.projects)
+        return fsum(pr.pipeline_gw(month) for pr in self.projects)

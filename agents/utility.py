@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import fsum
 
 from agents.base import GigawattAgent
 from environment.contracts import HOURS_PER_MONTH, PowerPurchaseAgreement
@@ -147,7 +148,7 @@ class Utility(GigawattAgent):
                 self.plants.remove(plant)
             else:
                 self.pay_for(plant)
-        promised = sum(pl.gw * pl.kind.firm_share for pl in self.plants) / (
+        promised = fsum(pl.gw * pl.kind.firm_share for pl in self.plants) / (
             1 + self.target_reserve_margin
         )
         lead_years = self.generation_kinds[0].lead_time_months / 12 if self.generation_kinds else 0
@@ -212,7 +213,7 @@ class Utility(GigawattAgent):
 
     def funding_need_usd_b(self) -> float:
         """Cash it needs to finish the plants under way over the next year."""
-        next_year = sum(
+        next_year = fsum(
             pl.monthly_cost_usd_b * min(12, max(0, pl.online_month - self.model.month))
             for pl in self.plants
         )

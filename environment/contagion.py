@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from math import fsum
 
 from environment.contracts import BROKEN, CapacityLease, ChipSupplyAgreement, ContractBook
 
@@ -44,7 +45,7 @@ class Cascade:
 
     @property
     def total_loss_usd_b(self) -> float:
-        return sum(self.losses_usd_b.values())
+        return fsum(self.losses_usd_b.values())
 
 
 def propagate(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from math import fsum
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 if TYPE_CHECKING:
@@ -319,7 +320,7 @@ class ContractBook:
         debt = self._debt_usd_b.get(borrower)
         if debt is None:
             loans = self._active.get(borrower, {}).get((Loan, "payer"), ())
-            debt = self._debt_usd_b[borrower] = sum(c.principal_usd_b for c in loans)
+            debt = self._debt_usd_b[borrower] = fsum(c.principal_usd_b for c in loans)
         return debt
 
     def active_parties(self) -> int:

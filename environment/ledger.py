@@ -9,6 +9,7 @@ agent cash plus all outside balances never changes: ``Ledger.imbalance_usd_b()``
 from __future__ import annotations
 
 from collections import defaultdict
+from math import fsum
 from typing import Protocol
 
 #: The named outside sinks and sources. An outside account's balance is what it received minus
@@ -75,7 +76,7 @@ class Ledger:
             party.cash_usd_b += amount_usd_b
 
     def money_in_system_usd_b(self) -> float:
-        return sum(a.cash_usd_b for a in self._agents) + sum(self.outside.values())
+        return fsum(a.cash_usd_b for a in self._agents) + fsum(self.outside.values())
 
     def imbalance_usd_b(self) -> float:
         """Money created or destroyed since the start (0 up to rounding when the books balance)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections import deque
+from math import fsum
 from types import SimpleNamespace
 
 import mesa
@@ -510,7 +511,7 @@ class BuildoutModel(mesa.Model):
         """Demand saturates: all live labs' demand, valued at the going price, never exceeds the
         spending ceiling; where it would, every lab's demand is cut in proportion."""
         live = [lab for lab in self.labs if not lab.defaulted]
-        total_cu = sum(lab.demand_cu for lab in live)
+        total_cu = fsum(lab.demand_cu for lab in live)
         ceiling_cu = self.demand_ceiling_cu()
         if total_cu > ceiling_cu:
             for lab in live:
@@ -535,7 +536,7 @@ class BuildoutModel(mesa.Model):
         power price and each lab's capacity growth over the last year (read once, so that the
         many agents asking stay cheap)."""
         self.best_efficiency_index = max((v.efficiency_index for v in self.vendors), default=1.0)
-        self.demand_cu_at_open = sum(lab.demand_cu for lab in self.labs if not lab.defaulted)
+        self.demand_cu_at_open = fsum(lab.demand_cu for lab in self.labs if not lab.defaulted)
         self.power_price_now_usd_mwh = self.average_power_price_usd_mwh()
         self._lab_growth = {}
         for lab in self.labs:
@@ -547,10 +548,10 @@ class BuildoutModel(mesa.Model):
         return self.best_efficiency_index
 
     def average_power_price_usd_mwh(self) -> float:
-        load = sum(u.load_gw for u in self.utilities)
+        load = fsum(u.load_gw for u in self.utilities)
         if load <= 0:
             return 0.0
-        return sum(u.power_price_usd_mwh() * u.load_gw for u in self.utilities) / load
+        return fsum(u.power_price_usd_mwh() * u.load_gw for u in self.utilities) / load
 
     def rival_growth(self, lab: AILab) -> float:
         """How much faster rivals' capacity grew over the last year than this lab's."""
@@ -559,7 +560,7 @@ class BuildoutModel(mesa.Model):
         if others <= 0:
             return 0.0
         own = growth.get(lab, 0.0)
-        return (sum(growth.values()) - (own if lab in growth else 0.0)) / others - own
+        return (fsum(growth.values()) - (own if lab in growth else 0.0)) / others - own
 
     # --- contracts phase --------------------------------------------------------------------
     def choose_site(self, lab: AILab, size_gw: float) -> Government | None:
@@ -707,6 +708,9 @@ class BuildoutModel(mesa.Model):
         requests = [r for a in requesters if (r := a.funding_request(urgent_only)) is not None]
         if not requests:
             return
+        # Investors spend their budgets on the requests they see first, so requests are heard
+        # in a random order each round: the order agents are listed in must not pick winners.
+        self.random.shuffle(requests)
         # Each request reaches a sample of investors (all of them in small worlds): search is
         # costly, and it keeps the market linear in the number of agents.
         asked: dict[Investor, list] = {inv: [] for inv in self.investors}
@@ -869,7 +873,7 @@ class BuildoutModel(mesa.Model):
 
     def _update_sentiment(self) -> None:
         labs = [lab for lab in self.labs if not lab.defaulted]
-        revenue = sum(lab.revenue_annual_usd_b for lab in labs)
+        revenue = fsum(lab.revenue_annual_usd_b for lab in labs)
         self._revenue_log.append(revenue)
         past = self._revenue_log[0]
         growth = (
@@ -877,7 +881,7 @@ class BuildoutModel(mesa.Model):
             if len(self._revenue_log) == 13 and past > 0
             else self.demand_growth_rate()
         )
-        burn = 12 * sum(
+        burn = 12 * fsum(
             max(0.0, lab.outflows_month_usd_b + lab.capex_month_usd_b - lab.revenue_month_usd_b)
             for lab in labs
             if not lab.core_cash_flow_usd_b_per_year
@@ -886,7 +890,7 @@ class BuildoutModel(mesa.Model):
             growth, min(10.0, burn / max(revenue, 1e-6)), self.p.sentiment_burn_weight
         )
         sentiments = [inv.sentiment for inv in self.investors]
-        total, n = sum(sentiments), len(sentiments)
+        total, n = fsum(sentiments), len(sentiments)
         for inv, own in zip(self.investors, sentiments, strict=True):
             peers = (total - own) / (n - 1) if n > 1 else own
             inv.update_sentiment(signal, peers)
@@ -978,41 +982,41 @@ class BuildoutModel(mesa.Model):
         month, focal = self.month, self.focal_lab
         live = [lab for lab in self.labs if not lab.defaulted]
         self.date = month_label(self.p.start_date, month)
-        self.capacity_online_gw = sum(lab.capacity_online_gw for lab in live)
+        self.capacity_online_gw = fsum(lab.capacity_online_gw for lab in live)
         self.focal_capacity_online_gw = (
             0.0
             if focal.defaulted
             else focal.capacity_online_gw + focal.leased_in_gw - focal.leased_out_gw
         )
-        self.pipeline_gw = sum(lab.pipeline_gw for lab in live)
-        self.capex_cumulative_usd_b = sum(lab.capex_cumulative_usd_b for lab in self.labs)
+        self.pipeline_gw = fsum(lab.pipeline_gw for lab in live)
+        self.capex_cumulative_usd_b = fsum(lab.capex_cumulative_usd_b for lab in self.labs)
         self.lab_cash_usd_b = focal.cash_usd_b
         self.lab_debt_usd_b = focal.debt_usd_b
         self.lab_revenue_annual_usd_b = focal.revenue_annual_usd_b
         self.funding_gap_usd_b = focal.funding_gap_usd_b
-        supply = sum(v.production_gw_per_year for v in self.vendors)
+        supply = fsum(v.production_gw_per_year for v in self.vendors)
         self.chip_price_usd_b_per_gw = (
-            sum(v.price_usd_b_per_gw * v.production_gw_per_year for v in self.vendors) / supply
+            fsum(v.price_usd_b_per_gw * v.production_gw_per_year for v in self.vendors) / supply
             if supply > 0
-            else sum(v.price_usd_b_per_gw for v in self.vendors) / len(self.vendors)
+            else fsum(v.price_usd_b_per_gw for v in self.vendors) / len(self.vendors)
         )
         self.power_price_usd_mwh = self.average_power_price_usd_mwh()
-        generation = sum(u.generation_gw for u in self.utilities)
-        load = sum(u.load_gw for u in self.utilities)
+        generation = fsum(u.generation_gw for u in self.utilities)
+        load = fsum(u.load_gw for u in self.utilities)
         self.grid_reserve_margin = generation / load - 1.0 if load > 0 else 0.0
         self.investor_sentiment = (
-            sum(i.sentiment for i in self.investors) / len(self.investors)
+            fsum(i.sentiment for i in self.investors) / len(self.investors)
             if self.investors
             else 0.0
         )
         self.ai_spend_share_of_ceiling = (
-            sum(lab.demand_cu for lab in live)
+            fsum(lab.demand_cu for lab in live)
             * self.revenue_per_cu_year()
             / self.ai_spend_ceiling_usd_b()
         )
         self.permits_pending = sum(g.permits_pending for g in self.governments)
         self.permits_denied_cumulative = sum(g.permits_denied for g in self.governments)
-        self.stranded_gw = sum(lab.idle_gw for lab in live) + sum(
+        self.stranded_gw = fsum(lab.idle_gw for lab in live) + fsum(
             lab.capacity_online_gw for lab in self.labs if lab.defaulted
         )
         waiting = dict.fromkeys(GATES, 0.0)

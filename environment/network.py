@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from math import fsum
 
 import networkx as nx
 
@@ -154,8 +155,8 @@ def circulating_usd_b(flows: MoneyFlows) -> float:
                 via = flows[(company, middle)]["commercial"], flows[(middle, funder)]["commercial"]
                 back += min(via)
         returned[funder] += min(flows[(funder, company)]["financing"], back)
-    return sum(
-        min(amount, sum(flows[(payer, funder)]["commercial"] for payer in flows.payers_of[funder]))
+    return fsum(
+        min(amount, fsum(flows[(payer, funder)]["commercial"] for payer in flows.payers_of[funder]))
         for funder, amount in returned.items()
     )
 
@@ -207,15 +208,15 @@ def largest_exposure_share(contracts: Iterable[Contract], month: int) -> float:
     for c in contracts:
         if c.status == ACTIVE:
             owed_by[c.payer.name] += c.remaining_value_usd_b(month)
-    total = sum(owed_by.values())
+    total = fsum(owed_by.values())
     return max(owed_by.values()) / total if total > 0 else 0.0
 
 
 def hhi(values: Iterable[float]) -> float:
     """Herfindahl-Hirschman index of shares (0 = atomised, 1 = one holder has everything)."""
     values = [max(v, 0.0) for v in values]
-    total = sum(values)
-    return sum((v / total) ** 2 for v in values) if total > 0 else 0.0
+    total = fsum(values)
+    return fsum((v / total) ** 2 for v in values) if total > 0 else 0.0
 
 
 def degree_centrality(book: ContractBook, agent) -> float:

@@ -231,8 +231,8 @@ def test_calibration_recovers_known_values(tmp_path):
     for name, value in true.items():
         row = summary.loc[name]
         assert row["q05"] <= value <= row["q95"], (name, row.to_dict())
-        # and it learned something: the 90 % interval is far narrower than the prior range
-        assert row["q95"] - row["q05"] < 0.4 * (row["prior_high"] - row["prior_low"])
+        # and it learned something: the 90 % interval is at most half the prior range
+        assert row["q95"] - row["q05"] < 0.5 * (row["prior_high"] - row["prior_low"])
     fitted = tomllib.loads((out / "history-2025-calibrated.toml").read_text())
     assert fitted["parameters"]["revenue_per_gw_year_usd_b"] == pytest.approx(
         summary.loc["revenue_per_gw_year_usd_b", "median"], rel=1e-5

@@ -10,16 +10,15 @@ contracted for or chips delivered. Hypothesis draws a random subset of the world
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import load_scaled_world
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,18 +39,7 @@ from experiments.run import collect, summary
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load_scaled_world():
-    """benchmarks/ is a folder of scripts, not an installed package: load the module by path."""
-    spec = importlib.util.spec_from_file_location(
-        "gigawatt_bench_scaled_world", ROOT / "benchmarks" / "scaled_world.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-scaled_world = _load_scaled_world()
+scaled_world = load_scaled_world()
 
 GW_TOL = 1e-6  # GW: far below any campus, far above float rounding
 #: Model columns that are capacities, prices, money stocks or counts and so cannot be negative.
@@ -408,7 +396,7 @@ def test_prices_stay_bounded_when_trends_compound(overrides):
     "overrides",
     [
         {
-            "seed": 3,
+            "seed": 2,
             "horizon_months": 360,
             "compute_price_decline_per_year": 0.0,
             "demand_growth_halflife_years": 50.0,

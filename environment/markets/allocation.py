@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from math import fsum
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ def allocate(supply: float, calls: Sequence[Call]) -> dict[Hashable, float]:
     for priority in sorted({c.priority for c in calls}):
         tier = [c for c in calls if c.priority == priority and c.requested > 0]
         while left > 1e-12 and tier:
-            total_weight = sum(c.weight for c in tier)
+            total_weight = fsum(c.weight for c in tier)
             if total_weight <= 0:
                 break
             share = {c.buyer: left * c.weight / total_weight for c in tier}
