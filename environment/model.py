@@ -146,6 +146,8 @@ class BuildoutModel(mesa.Model):
     ) -> None:
         overrides = validate(overrides)  # before any work: bad input fails fast
         spec = load_scenario(scenario)
+        if seed is not None and rng is not None and seed != rng:
+            raise ValueError(f"seed = {seed!r} and rng = {rng!r} disagree: give one of them")
         seed = seed if seed is not None else rng
         if seed is not None and (
             isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0

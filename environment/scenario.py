@@ -64,7 +64,7 @@ SECTIONS: dict[str, list] = {
         _f("headroom_gw", 0.0, 1e4),
         _f("target_reserve_margin", 0.01, 1.0),
         _f("interconnection_delay_months", 0.0, 240.0),
-        _f("power_price_usd_mwh", 0.0, 1e4),
+        _f("power_price_usd_mwh", 1.0, 1e4),  # a tariff: prices are read as ratios to it
         _f("marginal_cost_share", 0.0, 1.0),
         _f("max_new_generation_gw_per_year", 0.0, 1e4),
     ],
@@ -120,7 +120,7 @@ SECTIONS: dict[str, list] = {
         _s("kind", choices=("chip_supply", "lease")),
         _s("buyer"),
         _s("seller"),
-        _f("volume_gw", 0.0, 1e4),
+        _f("volume_gw", 0.001, 1e4),  # at least a megawatt: a lease pays per GW delivered
         _f("price", 0.0, 1e4, 0.0),
         _s("start", pattern=_MONTH),
         _s("end", pattern=_MONTH),

@@ -1,12 +1,19 @@
 """The ledger's books, scenario files and their validation, and the parameter table."""
 
+import re
 from types import SimpleNamespace
 
 import pytest
 
 from environment.ledger import Ledger
 from environment.parameters import PARAMETERS
-from environment.scenario import list_scenarios, load_scenario, month_index, month_label
+from environment.scenario import (
+    list_scenarios,
+    load_scenario,
+    month_index,
+    month_label,
+    scenario_path,
+)
 
 
 def test_ledger_balances_and_records_arrears():
@@ -90,6 +97,20 @@ def test_bad_scenario_files_are_refused_with_the_field_named(tmp_path, text, nee
     with pytest.raises(ValueError) as err:
         load_scenario(path)
     assert needle in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "allowed"),
+    [("power_price_usd_mwh", "allowed [1, 10000]"), ("volume_gw", "allowed [0.001, 10000]")],
+)
+def test_a_zero_tariff_or_an_empty_contract_is_refused(tmp_path, field, allowed):
+    """Found by fuzzing: both were in range and crashed the run with a bare ZeroDivisionError
+    (sites are ranked by tariff ratios; a lease's income is pro rata its GW)."""
+    path = tmp_path / "zero.toml"
+    text = scenario_path("baseline").read_text()
+    path.write_text(re.sub(rf"^{field} = [0-9.]+", f"{field} = 0.0", text, count=1, flags=re.M))
+    with pytest.raises(ValueError, match=rf"'{field}' = 0.0 is invalid: {re.escape(allowed)}"):
+        load_scenario(path)
 
 
 def test_unknown_scenario_lists_the_available_ones():

@@ -233,6 +233,14 @@ def test_bad_input_is_refused_naming_the_parameter(name, value, needle):
     assert needle in str(err.value)
 
 
+def test_a_seed_and_a_different_rng_are_refused():
+    """``rng`` is an alias of ``seed`` (for ``mesa.batch_run``); two different values once
+    ran silently on ``seed``."""
+    with pytest.raises(ValueError, match="seed = 1 and rng = 2 disagree"):
+        BuildoutModel(seed=1, rng=2)
+    assert BuildoutModel(seed=1, rng=1, horizon_months=1).p.horizon_months == 1
+
+
 def test_every_parameter_can_be_overridden_at_its_bounds():
     from environment.parameters import PARAMETERS
 
