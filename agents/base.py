@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from math import fsum
+
 import mesa
+
+from environment.contracts import Contract, Loan
 
 
 class GigawattAgent(mesa.Agent):
@@ -52,6 +56,50 @@ class GigawattAgent(mesa.Agent):
 
     def book_loss(self, amount_usd_b: float) -> None:
         self.losses_usd_b += amount_usd_b
+
+    # --- paying bills and debts -------------------------------------------------------------
+    def owe(
+        self, payee, amount_usd_b: float, purpose: str, contract: Contract | None = None
+    ) -> float:
+        """Pay a bill now; what cash does not cover becomes arrears owed to that payee."""
+        unpaid = self.model.ledger.pay_what_is_affordable(self, payee, amount_usd_b, purpose)
+        if contract is not None:
+            self.model.contracts.record_payment(contract, amount_usd_b - unpaid)
+        if unpaid > 1e-12:
+            self.arrears_usd_b[payee] = self.arrears_usd_b.get(payee, 0.0) + unpaid
+        return amount_usd_b
+
+    def settle_arrears(self) -> None:
+        """Pay what it owes from cash raised in an emergency round."""
+        for payee, amount in list(self.arrears_usd_b.items()):
+            unpaid = self.model.ledger.pay_what_is_affordable(self, payee, amount, "arrears")
+            if unpaid > 1e-12:
+                self.arrears_usd_b[payee] = unpaid
+            else:
+                del self.arrears_usd_b[payee]
+
+    def service_loans(self) -> float:
+        """Pay the month's interest on every loan and the principal of those that mature
+        (unpaid, both become arrears); returns the interest due."""
+        model, month = self.model, self.model.month
+        interest_due = 0.0
+        for loan in model.contracts.of(self, Loan, "payer"):
+            interest_due += self.owe(
+                loan.payee, loan.monthly_obligation_usd_b(month), "interest", loan
+            )
+            if month + 1 >= loan.end_month:
+                self.owe(loan.payee, loan.principal_usd_b, "loan repayment", loan)
+                model.contracts.close(loan, "completed", month)
+        return interest_due
+
+    def maturing_principal_usd_b(self, months: int) -> float:
+        """Principal of its loans falling due within ``months``: refinanced ahead of time."""
+        month = self.model.month
+        return fsum(
+            loan.principal_usd_b
+            for loan in self.model.contracts.of(self, Loan, "payer")
+            if loan.end_month <= month + months
+        )
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"

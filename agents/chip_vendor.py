@@ -92,7 +92,7 @@ class ChipVendor(GigawattAgent):
                 c.payer.receive_chips(c, gw, self.efficiency_index)
                 self.delivered_this_month_gw += gw
                 model.ledger.transfer(
-                    self, "chip_fabs", gw * self.unit_cost_usd_b_per_gw, "chip cost of goods"
+                    self, "chip_fabs", gw * c.unit_cost_usd_b_per_gw, "chip cost of goods"
                 )
                 self.finance_customer(c, gw * c.price_usd_b_per_gw)
             self.enforce_take_or_pay(c, gw)

@@ -11,8 +11,6 @@ from environment.contracts import (
     BROKEN,
     CapacityLease,
     ChipSupplyAgreement,
-    Contract,
-    Loan,
 )
 from environment.markets.capital import FundingRequest
 from environment.projects import (
@@ -21,6 +19,7 @@ from environment.projects import (
     ONLINE,
     OPEN_ENDED_MONTHS,
     PIPELINE,
+    RETIRED,
     DataCenterProject,
 )
 
@@ -188,11 +187,7 @@ class AILab(GigawattAgent):
         usable_gw = min(due_gw, fsum(pr.chips_needed_gw for pr in self.projects))
         price = max((c.price_usd_b_per_gw for c in agreements), default=0.0)
         chips = usable_gw * price
-        maturing = fsum(
-            loan.principal_usd_b
-            for loan in self.model.contracts.of(self, Loan, "payer")
-            if loan.end_month <= month + months
-        )
+        maturing = self.maturing_principal_usd_b(months)
         return deficit + construction + chips + maturing + fsum(self.arrears_usd_b.values())
 
     def investable_revenue_usd_b(self) -> float:
@@ -269,14 +264,19 @@ class AILab(GigawattAgent):
         """GW it wants by the end of the planning horizon.
 
         It converts the demand forecast to GW at the efficiency of chips bought over the
-        horizon. Announced plans set a floor; rivals outgrowing it push the target up.
+        horizon. Announced plans set a floor until their date (later plans follow demand);
+        rivals outgrowing it push the target up.
         """
         model, p = self.model, self.model.p
         years = p.planning_horizon_months / 12.0
         forecast_cu = self.demand_forecast_cu()
         efficiency = model.best_efficiency() * (1.0 + p.perf_per_watt_gain_per_year) ** (years / 2)
         need = forecast_cu / efficiency + self.leased_out_commitments_gw()
-        announced = self.announced_gw_at(model.month + p.planning_horizon_months)
+        announced = (
+            self.announced_gw_at(model.month + p.planning_horizon_months)
+            if model.month <= self.announced_target_month
+            else 0.0
+        )
         rivalry = 1.0 + p.rivalry_weight * max(0.0, model.rival_growth(self))
         return p.ambition * max(need, announced) * rivalry
 
@@ -434,11 +434,12 @@ class AILab(GigawattAgent):
 
     def commission(self) -> None:
         """Chips at the end of their life retire, online or waiting (a defaulted lab's too: its
-        stranded capacity ages out, never refreshed); campuses fully built, energised and
+        stranded capacity ages out, never refreshed); a campus whose capacity the lab no longer
+        wants closes instead of waiting for a refresh; campuses fully built, energised and
         equipped go online."""
         model, p = self.model, self.model.p
         month = model.month
-        for pr in self.projects:
+        for pr in list(self.projects):
             if (
                 pr.chips_installed_gw > 0
                 and month - pr.chips_installed_month >= p.it_equipment_life_months
@@ -446,6 +447,9 @@ class AILab(GigawattAgent):
                 pr.chips_installed_gw = 0.0  # a refresh is needed before it runs again
                 if pr.status == ONLINE:
                     pr.status = PIPELINE
+                if not self.defaulted and not self.wants_refresh(pr):
+                    self.retire(pr)
+                    continue
             if (
                 not self.defaulted
                 and pr.status == PIPELINE
@@ -502,12 +506,7 @@ class AILab(GigawattAgent):
                     "capacity lease",
                     lease,
                 )
-        for loan in model.contracts.of(self, Loan, "payer"):
-            interest = loan.monthly_obligation_usd_b(month)
-            outflows += self.owe(loan.payee, interest, "interest", loan)
-            if month + 1 >= loan.end_month:
-                self.owe(loan.payee, loan.principal_usd_b, "loan repayment", loan)
-                model.contracts.close(loan, "completed", month)
+        outflows += self.service_loans()
         self.outflows_month_usd_b = outflows
         self.it_assets_usd_b *= 1.0 - 1.0 / p.it_equipment_life_months
         self.facility_assets_usd_b *= 1.0 - 1.0 / FACILITY_LIFE_MONTHS
@@ -521,25 +520,22 @@ class AILab(GigawattAgent):
         self.idle_gw = min(idle_cu / self.fleet_efficiency(), own_free_gw) if idle_cu > 0 else 0.0
         self.revenue_month_usd_b = self.served_cu * self.model.revenue_per_cu_year() / 12.0
 
-    def owe(
-        self, payee, amount_usd_b: float, purpose: str, contract: Contract | None = None
-    ) -> float:
-        """Pay a bill now; what cash does not cover becomes arrears owed to that payee."""
-        unpaid = self.model.ledger.pay_what_is_affordable(self, payee, amount_usd_b, purpose)
-        if contract is not None:
-            self.model.contracts.record_payment(contract, amount_usd_b - unpaid)
-        if unpaid > 1e-12:
-            self.arrears_usd_b[payee] = self.arrears_usd_b.get(payee, 0.0) + unpaid
-        return amount_usd_b
+    def wants_refresh(self, project: DataCenterProject) -> bool:
+        """Re-equip a campus whose chips aged out unless the rest of its fleet already stands
+        idle by as much: new chips for capacity demand leaves idle are money thrown away."""
+        return self.idle_gw < project.size_gw
 
-    def settle_arrears(self) -> None:
-        """Pay what it owes from cash raised in an emergency round."""
-        for payee, amount in list(self.arrears_usd_b.items()):
-            unpaid = self.model.ledger.pay_what_is_affordable(self, payee, amount, "arrears")
-            if unpaid > 1e-12:
-                self.arrears_usd_b[payee] = unpaid
-            else:
-                del self.arrears_usd_b[payee]
+    def retire(self, project: DataCenterProject) -> None:
+        """Close a campus: no refresh is bought, and its power contract ends early with an exit
+        fee of the minimum charges of the notice period (the utility's exposure to it)."""
+        month = self.model.month
+        project.status = RETIRED
+        self.projects.remove(project)
+        ppa = project.ppa
+        if ppa is not None and ppa.status == ACTIVE:
+            self.owe(ppa.payee, ppa.remaining_value_usd_b(month), "power contract exit fee", ppa)
+            self.model.contracts.close(ppa, "completed", month)
+            project.utility.release(ppa)
 
     def cancel(self, project: DataCenterProject) -> None:
         """Give a campus up (its permit was refused): its power contract breaks, and it leaves

@@ -10,6 +10,13 @@ from environment.contracts import HOURS_PER_MONTH, PowerPurchaseAgreement
 from environment.markets.capital import FundingRequest
 from environment.projects import OPEN_ENDED_MONTHS
 
+#: Months over which a new plant's cost is recovered in rates (assumption: the ~30-year book
+#: life of new gas and solar plants in utility rate cases).
+GENERATION_BOOK_LIFE_MONTHS = 360
+#: Book value of the fleet a utility starts with, per GW of firm generation (assumption: an
+#: older, largely depreciated fleet, well under the $1.6-2.4bn/GW of new build).
+EXISTING_FLEET_USD_B_PER_GW = 1.0
+
 
 @dataclass(frozen=True)
 class GenerationKind:
@@ -36,6 +43,11 @@ class Utility(GigawattAgent):
     centres and load already promised. A data centre is energised after the interconnection
     delay, or later if new generation must be built first. The tariff rises as the reserve
     margin falls below target.
+
+    New generation enters its rate base as it is paid for. Retail customers pay their share of
+    that plant (depreciation plus an allowed return, split by share of load, as cost-of-service
+    ratemaking allocates it); data centres pay for theirs through their PPAs. It borrows for
+    construction, pays interest monthly and refinances loans before they fall due.
     """
 
     kind = "utility"
@@ -74,6 +86,8 @@ class Utility(GigawattAgent):
         self.generation_kinds = sorted(generation_kinds, key=lambda k: k.lead_time_months)
         self.plants: list[PlantUnderConstruction] = []
         self.started_this_year_gw = 0.0
+        self.rate_base_usd_b = 0.0  # new generation paid for, less what rates have recovered
+        self.existing_fleet_usd_b = self.generation_gw * EXISTING_FLEET_USD_B_PER_GW
 
     # --- state read by others --------------------------------------------------------------
     @property
@@ -142,12 +156,13 @@ class Utility(GigawattAgent):
         month = model.month
         if month % 12 == 0:
             self.started_this_year_gw = 0.0
+        debt_due = self.maturing_principal_usd_b(12)
         for plant in list(self.plants):
             if month >= plant.online_month:
                 self.generation_gw += plant.gw * plant.kind.firm_share
                 self.plants.remove(plant)
             else:
-                self.pay_for(plant)
+                self.pay_for(plant, debt_due)
         promised = fsum(pl.gw * pl.kind.firm_share for pl in self.plants) / (
             1 + self.target_reserve_margin
         )
@@ -165,16 +180,18 @@ class Utility(GigawattAgent):
             )
             self.plants.append(plant)
             self.started_this_year_gw += firm_gw
-            self.pay_for(plant)
+            self.pay_for(plant, debt_due)
 
-    def pay_for(self, plant: PlantUnderConstruction) -> None:
-        """One month's construction payment; with no cash the plant slips a month instead."""
-        if self.cash_usd_b < plant.monthly_cost_usd_b:
+    def pay_for(self, plant: PlantUnderConstruction, debt_due_usd_b: float) -> None:
+        """One month's construction payment; the plant slips a month instead when the payment
+        would leave too little cash for the loans falling due within a year."""
+        if self.cash_usd_b - debt_due_usd_b < plant.monthly_cost_usd_b:
             plant.online_month += 1
         else:
             self.model.ledger.transfer(
                 self, "construction", plant.monthly_cost_usd_b, "generation build"
             )
+            self.rate_base_usd_b += plant.monthly_cost_usd_b
 
     def choose_generation_kind(self) -> GenerationKind:
         """Cheapest firm capacity per month of waiting: fast builds win when load is waiting."""
@@ -207,24 +224,39 @@ class Utility(GigawattAgent):
     def bill_fuel(self, energy_gwh: float) -> None:
         """Energy sold to data centres costs fuel and operations at the marginal cost."""
         cost = energy_gwh * 1e3 * self.marginal_cost_usd_mwh * 1e-9
-        self.model.ledger.pay_what_is_affordable(
-            self, "fuel_and_operations", cost, "generation fuel"
-        )
+        self.owe("fuel_and_operations", cost, "generation fuel")
+
+    @property
+    def retail_share_of_load(self) -> float:
+        return self.peak_load_gw / self.load_gw if self.load_gw > 0 else 1.0
+
+    def operate(self) -> None:
+        """Collect retail rates on its rate base, which depreciates; pay its lenders."""
+        p = self.model.p
+        depreciation = self.rate_base_usd_b / GENERATION_BOOK_LIFE_MONTHS
+        allowed_return = self.rate_base_usd_b * p.utility_allowed_return_per_year / 12
+        rates = (depreciation + allowed_return) * self.retail_share_of_load
+        self.model.ledger.transfer("retail_customers", self, rates, "retail rates")
+        self.rate_base_usd_b -= depreciation
+        self.service_loans()
 
     def funding_need_usd_b(self) -> float:
-        """Cash it needs to finish the plants under way over the next year."""
+        """Cash it needs over the next year: plants under way, loans falling due, unpaid bills."""
         next_year = fsum(
             pl.monthly_cost_usd_b * min(12, max(0, pl.online_month - self.model.month))
             for pl in self.plants
         )
-        return max(0.0, next_year - self.cash_usd_b)
+        owed = self.maturing_principal_usd_b(12) + fsum(self.arrears_usd_b.values())
+        return max(0.0, next_year + owed - self.cash_usd_b)
 
     def funding_request(self, urgent_only: bool = False) -> FundingRequest | None:
-        """Debt for plants under way when its own cash will not finish them (none once it has
-        defaulted: its grid keeps running, but no one lends to it)."""
+        """Debt for plants under way and loans falling due when its own cash will not cover
+        them, or (``urgent_only``) for its unpaid bills. None once it has defaulted: its grid
+        keeps running, but no one lends to it."""
         if self.defaulted:
             return None
-        need = 0.0 if urgent_only else self.funding_need_usd_b()
+        arrears = fsum(self.arrears_usd_b.values())
+        need = arrears if urgent_only else self.funding_need_usd_b()
         if need <= 1e-6:
             return None
         revenue = self.energy_gwh(self.load_gw, 1.0) * 12 * self.base_power_price_usd_mwh * 1e-6
@@ -232,14 +264,15 @@ class Utility(GigawattAgent):
             requester=self,
             amount_usd_b=need,
             max_cost_of_capital=0.12,
-            risk_score=0.1 + 0.4 * self.grid_stress,
+            risk_score=0.1 + 0.4 * self.grid_stress + 0.2 * self.in_distress,
             revenue_annual_usd_b=revenue,
             debt_usd_b=self.debt_usd_b,
             accepts_equity=False,
         )
 
     def balance_sheet_usd_b(self) -> float:
-        return max(self.cash_usd_b, 0.0) + self.generation_gw * 1.0
+        """Cash, the fleet it started with, and new generation at its unrecovered cost."""
+        return max(self.cash_usd_b, 0.0) + self.existing_fleet_usd_b + self.rate_base_usd_b
 
     @staticmethod
     def energy_gwh(load_gw: float, utilization: float) -> float:

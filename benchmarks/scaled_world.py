@@ -2,7 +2,8 @@
 
 ``scaled_scenario(copies)`` replicates every jurisdiction (with its utility), every rival lab,
 chip vendor and investor ``copies`` times with unique names (``texas-3``, ``ercot-utility-3``,
-``cloud-a-3``), while keeping exactly one focal lab. Each copy carries its own share of the
+``cloud-a-3``), while keeping exactly one focal lab; timeline events follow (see
+``_scaled_events``). Each copy carries its own share of the
 starting state: rival labs' campuses sit in their own copy's jurisdictions, and contracts
 between rivals and vendors are re-signed inside each copy. The focal lab's campuses and
 contracts stay in copy 1, so the focal lab itself is not scaled, only the world around it.
@@ -83,6 +84,28 @@ def scale_raw(raw: dict[str, Any], copies: int) -> dict[str, Any]:
             out["contracts"].append(
                 {**c, "buyer": _suffix(c["buyer"], k), "seller": _suffix(c["seller"], k)}
             )
+    out["events"] = _scaled_events(raw.get("events", []), copies)
+    return out
+
+
+def _scaled_events(events: list[dict[str, Any]], copies: int) -> list[dict[str, Any]]:
+    """The timeline of the scaled world: a world-wide event (a parameter change, a shock, or
+    one naming every jurisdiction with ``*``) happens once; one naming a jurisdiction happens
+    in every copy of it, and an entrant enters once per copy."""
+    out = []
+    for event in events:
+        if event.get("jurisdiction", "*") != "*":
+            out += [
+                {**event, "jurisdiction": _suffix(event["jurisdiction"], k)}
+                for k in range(1, copies + 1)
+            ]
+        elif "agent" in event:
+            out += [
+                {**event, "agent": {**event["agent"], "name": _suffix(event["agent"]["name"], k)}}
+                for k in range(1, copies + 1)
+            ]
+        else:
+            out.append(dict(event))
     return out
 
 
@@ -93,6 +116,8 @@ def _value(v: Any) -> str:
         return repr(v)
     if isinstance(v, str):
         return json.dumps(v)  # a JSON string is a valid TOML basic string
+    if isinstance(v, dict):  # an inline table (an entrant's ``agent``)
+        return "{ " + ", ".join(f"{k} = {_value(x)}" for k, x in v.items()) + " }"
     raise TypeError(f"cannot write {type(v).__name__} {v!r} to a scenario file")
 
 

@@ -81,6 +81,9 @@ class ChipSupplyAgreement(Contract):
     volume_gw: float = 0.0
     price_usd_b_per_gw: float = 0.0
     take_or_pay_share: float = 0.0
+    #: The vendor's cost of making it, fixed at signing like the price: a later change in the
+    #: industry's cost level reprices new deals, not the margin on this one.
+    unit_cost_usd_b_per_gw: float = 0.0
     delivered_gw: float = 0.0
     forfeited_gw: float = 0.0  # paid for under take-or-pay but never taken
     #: Still to deliver: kept as a field (vendors' backlogs read it millions of times in a

@@ -21,6 +21,7 @@ OUTSIDE = (
     "fuel_and_operations",  # utilities' fuel and plant running costs; labs' site opex
     "staff_and_research",  # labs' salaries, research, training runs, free tier
     "core_business",  # hyperscalers' non-AI businesses that fund them
+    "retail_customers",  # households and firms paying utility rates for the grid built for them
     "limited_partners",  # new money committed to investors
     "public_budget",  # government incentives
     "new_entrants",  # the starting capital of labs, vendors and investors entering mid-run

@@ -175,7 +175,13 @@ class BuildoutModel(mesa.Model):
         for event in outside:
             kind = "event_before_start" if event["month"] < 1 else "event_after_horizon"
             self.log_event(kind, f"{event['kind']} dated {event['date']}")
-        self._check_timeline()
+        if self.p.efficiency_shock_month > self.p.horizon_months:
+            self.log_event(
+                "event_after_horizon",
+                f"efficiency_shock_month {self.p.efficiency_shock_month} is after the horizon "
+                f"({self.p.horizon_months} months)",
+            )
+        self._check_timeline(outside)
         self.initial_capacity_gw = {
             lab.name: lab.capacity_online_gw + lab.leased_in_gw for lab in self.labs
         }
@@ -191,16 +197,19 @@ class BuildoutModel(mesa.Model):
         )
         self.record_phase()
 
-    def _check_timeline(self) -> None:
-        """Fail before the run, not in an event's month: the jurisdictions events name exist,
+    def _check_timeline(self, outside: list[dict]) -> None:
+        """Fail before the run, not in an event's month: the jurisdictions events name exist
+        (even in events outside this run's dates: a misspelt name is a mistake in any run),
         entrants bring new names (losses are booked by name) and no second focal lab, and each
         parameter change keeps the parameters consistent with those in force at its date."""
         check_parameter_changes(vars(self.p), self.timeline)
+        for event in self.timeline + outside:
+            if event.get("jurisdiction", "*") != "*":
+                where = f"event {event['kind']} on {event['date']}"
+                self.agent_named(event["jurisdiction"], Government, where)
         names = set(self._by_name)
         for event in self.timeline:
             where = f"event {event['kind']} on {event['date']}"
-            if event.get("jurisdiction", "*") != "*":
-                self.agent_named(event["jurisdiction"], Government, where)
             if "agent" in event:
                 name = event["agent"]["name"]
                 if name in names:
@@ -319,6 +328,12 @@ class BuildoutModel(mesa.Model):
             pr.build_months if row["stage"] == "online" else row["build_months_done"]
         )
         energise = month_index(self.p.start_date, row["energised"]) if row["energised"] else 0
+        if row["stage"] == "online" and energise > 0:
+            raise ValueError(
+                f"{where}: an online campus is energised at the start, but energised = "
+                f"{row['energised']!r} comes after the start date {self.p.start_date}; give it "
+                "stage 'building' to have it connect later"
+            )
         # A campus energised so long before the start that its PPA would have lapsed is taken
         # to have renewed it: it starts the run with a term in force.
         end = energise + PPA_TERM_MONTHS if energise + PPA_TERM_MONTHS > 0 else PPA_TERM_MONTHS
@@ -380,6 +395,7 @@ class BuildoutModel(mesa.Model):
                     volume_gw=row["volume_gw"],
                     price_usd_b_per_gw=row["price"] or vendor.price_usd_b_per_gw,
                     take_or_pay_share=row["take_or_pay_share"],
+                    unit_cost_usd_b_per_gw=vendor.unit_cost_usd_b_per_gw,
                 )
             )
 
@@ -450,6 +466,8 @@ class BuildoutModel(mesa.Model):
                 lab.grow_demand()
         self._cap_demand()
         self.agents_by_type[AILab].shuffle_do("operate")
+        for utility in self.utilities:
+            utility.operate()
         self._resolve_distress()
         for vendor in self.vendors:
             vendor.adjust()
@@ -469,10 +487,13 @@ class BuildoutModel(mesa.Model):
 
     # --- world-level quantities agents read -------------------------------------------------
     def demand_growth_rate(self, month: int | None = None) -> float:
-        """Yearly growth of compute demand, decaying with its half-life."""
+        """Yearly growth of compute demand: the trend, decaying with its half-life, but never
+        below the growth at which cheaper compute finds new use (its price elasticity)."""
         p = self.p
         years = (self.month if month is None else month) / 12.0
-        return p.demand_growth_per_year * 0.5 ** (years / p.demand_growth_halflife_years)
+        trend = p.demand_growth_per_year * 0.5 ** (years / p.demand_growth_halflife_years)
+        floor = (1.0 - p.compute_price_decline_per_year) ** -p.compute_demand_price_elasticity
+        return max(trend, floor - 1.0)
 
     def demand_growth_factor(self, months_ahead: int, scale: float = 1.0) -> float:
         """How much demand grows over the next ``months_ahead`` months on the current trend
@@ -817,15 +838,16 @@ class BuildoutModel(mesa.Model):
                 self.contracts.close(lease, "completed", self.month)
 
     def _resolve_distress(self) -> None:
-        """Labs with unpaid bills get one emergency round; those still in arrears default."""
-        distressed = [lab for lab in self.labs if lab.arrears_usd_b and not lab.defaulted]
+        """Labs and utilities with unpaid bills get one emergency round; those still in arrears
+        default."""
+        distressed = [a for a in self.labs + self.utilities if a.arrears_usd_b and not a.defaulted]
         if not distressed:
             return
         self.capital_round(distressed, urgent_only=True)
-        for lab in distressed:
-            lab.settle_arrears()
-            if lab.arrears_usd_b:
-                self.default(lab)
+        for agent in distressed:
+            agent.settle_arrears()
+            if agent.arrears_usd_b:
+                self.default(agent)
 
     def default(self, trigger) -> Cascade:
         """``trigger`` cannot pay: the default cascades through the contract network.

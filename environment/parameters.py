@@ -191,6 +191,17 @@ _WORLD = [
         "GW rises, as the lab's 2025 deals (~$13B/GW-year leases, digest B) presuppose",
     ),
     _p(
+        "compute_demand_price_elasticity",
+        "",
+        1.0,
+        0.0,
+        3.0,
+        "floor under demand growth once the trend fades: demand grows at least as its price "
+        "falls, to this power (1 keeps spending level; 0 lets spending fall with the price)",
+        "assumption: cheaper computing has always found more use (spending on IT kept rising "
+        "as its unit price fell); only binds after the fitted trend fades, in the late 2030s",
+    ),
+    _p(
         "fixed_costs_usd_b_per_year_per_revenue",
         "x",
         0.6,
@@ -422,6 +433,16 @@ _WORLD = [
         "growth of non-data-centre peak load",
         "assumption (EIA: ~2 %/yr US load growth)",
     ),
+    _p(
+        "utility_allowed_return_per_year",
+        "1/yr",
+        0.07,
+        0.0,
+        0.3,
+        "return regulators allow on new generation in retail rates (plus depreciation)",
+        "assumption: a pre-tax cost of capital near 7 % (S&P Global RRA: authorised electric "
+        "ROE ~9.7 % in 2024, with about half the rate base financed by debt at ~5 %)",
+    ),
     # --- permits -----------------------------------------------------------------------------
     _p(
         "permit_approval_probability",
@@ -632,6 +653,7 @@ _WORLD = [
 #: contract terms apply to deals and campuses started after the change.
 _DYNAMIC = {
     "ai_spend_max_share_of_gdp",
+    "compute_demand_price_elasticity",
     "ambition",
     "planning_horizon_months",
     "project_size_gw",
@@ -653,6 +675,7 @@ _DYNAMIC = {
     "onsite_power_cost_usd_mwh",
     "ppa_minimum_take_share",
     "background_load_growth_per_year",
+    "utility_allowed_return_per_year",
     "permit_approval_probability",
     "permit_review_months",
     "opposition_sensitivity",

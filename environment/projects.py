@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 GATES = ("permit", "power", "chips", "capital", "build")
 
-PIPELINE, ONLINE, CANCELLED = "pipeline", "online", "cancelled"
+PIPELINE, ONLINE, CANCELLED, RETIRED = "pipeline", "online", "cancelled", "retired"
+#: Campuses that will never run again: given up before coming online, or closed after.
+CLOSED = (CANCELLED, RETIRED)
 NOT_APPLIED, PENDING, APPROVED, DENIED = "not_applied", "pending", "approved", "denied"
 
 #: Months assumed left on a gate that has no date in sight (no contract, no supply).
@@ -60,20 +62,20 @@ class DataCenterProject:
         return self.ppa is not None and self.ppa.start_month <= month < self.ppa.end_month
 
     def capacity_online_gw(self, month: int) -> float:
-        if self.status == CANCELLED or not (self.built and self.energised(month)):
+        if self.status in CLOSED or not (self.built and self.energised(month)):
             return 0.0
         return self.chips_installed_gw
 
     @property
     def chips_needed_gw(self) -> float:
-        if self.status == CANCELLED or self.permit != APPROVED:
+        if self.status in CLOSED or self.permit != APPROVED:
             return 0.0
         return max(0.0, self.size_gw - self.chips_installed_gw)
 
     @property
     def chips_missing_gw(self) -> float:
         """Chips still to install, permitted or not (what the campus will cost in IT)."""
-        return 0.0 if self.status == CANCELLED else max(0.0, self.size_gw - self.chips_installed_gw)
+        return 0.0 if self.status in CLOSED else max(0.0, self.size_gw - self.chips_installed_gw)
 
     def ready_for_chips(self, lead_months: int) -> bool:
         """Chips are called for just in time: in the last months of construction, or after."""

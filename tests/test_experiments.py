@@ -201,6 +201,7 @@ def test_efficiency_shock_strands_capacity_and_crunch_raises_default_risk(tmp_pa
         s: float(wide(result.table, "stranded_gw").loc[s].iloc[:, late].mean(axis=1).median())
         for s in ("baseline", "efficiency-shock")
     }
-    assert stranded["efficiency-shock"] > stranded["baseline"] + 5.0
+    # (campuses left idle close when their chips age out, so the stranding does not last)
+    assert stranded["efficiency-shock"] > max(2.0 * stranded["baseline"], stranded["baseline"] + 3)
     end = result.risk[result.risk["year"] == result.risk["year"].max()].set_index("scenario")
     assert end.loc["capital-crunch", "p_focal_default"] > end.loc["baseline", "p_focal_default"]

@@ -88,6 +88,7 @@ def chip_parties(lab_max, vendor_min, backlog=0.0):
         efficiency_index=1.0,
         reservation_price_usd_b_per_gw=lambda: vendor_min,
         lead_time_months=lambda: backlog,
+        unit_cost_usd_b_per_gw=0.6 * vendor_min,
     )
     return lab, vendor
 
@@ -105,6 +106,7 @@ def test_chip_negotiation_price_inside_overlap_and_rises_with_backlog():
     assert isinstance(calm, ChipSupplyAgreement)
     assert 20.0 < calm.price_usd_b_per_gw < 30.0
     assert calm.start_month == 11 and calm.end_month - calm.start_month >= 12
+    assert calm.unit_cost_usd_b_per_gw == 12.0  # the vendor's cost at signing, locked in
     _, busy = chip_parties(30.0, 20.0, backlog=36.0)
     tight = negotiate_chip_supply(lab, busy, 1.0, month=5, take_or_pay_share=0.5)
     assert tight.price_usd_b_per_gw > calm.price_usd_b_per_gw

@@ -182,10 +182,13 @@ def test_event_before_the_start_is_refused(tmp_path):
         load_scenario(path)
 
 
-def test_unknown_jurisdiction_in_an_event_fails_before_the_run(tmp_path):
+@pytest.mark.parametrize("date", ["2026-03", "2040-03"], ids=["in_the_run", "after_the_horizon"])
+def test_unknown_jurisdiction_in_an_event_fails_before_the_run(tmp_path, date):
+    """A misspelt name is refused even in an event after this run's horizon (it was accepted
+    there, and the mistake surfaced only in a longer run)."""
     path = scenario_with(
         tmp_path,
-        '\n[[events]]\ndate = "2026-03"\nkind = "incentive"\njurisdiction = "mars"\nvalue = 0.1\n',
+        f'\n[[events]]\ndate = "{date}"\nkind = "incentive"\njurisdiction = "mars"\nvalue = 0.1\n',
     )
     with pytest.raises(ValueError, match="no government named 'mars'"):
         BuildoutModel(scenario=path, seed=1)
@@ -246,3 +249,20 @@ def test_capex_cut_mid_run_reaches_chip_prices(tmp_path):
     dear.run()
     for before, after in zip(dear.vendors, cheap.vendors, strict=True):
         assert after.price_usd_b_per_gw < 0.6 * before.price_usd_b_per_gw
+
+
+def test_an_efficiency_shock_after_the_horizon_is_logged_not_lost():
+    model = BuildoutModel(seed=1, horizon_months=24, efficiency_shock_month=60)
+    assert [e["kind"] for e in model.events] == ["event_after_horizon"]
+    assert "efficiency_shock_month 60" in model.events[0]["detail"]
+
+
+def test_an_online_campus_powered_only_later_is_refused(tmp_path):
+    """It was loaded as online but ran nothing until its date, invisible in every table."""
+    text = scenario_path("baseline").read_text()
+    online = 'stage = "online"\n'
+    assert online in text
+    path = tmp_path / "later.toml"
+    path.write_text(text.replace(online, online + 'energised = "2027-01"\n', 1))
+    with pytest.raises(ValueError, match="an online campus is energised at the start.*'2027-01'"):
+        BuildoutModel(scenario=str(path), seed=1)

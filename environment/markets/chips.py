@@ -58,6 +58,7 @@ def negotiate_chip_supply(
         volume_gw=volume_gw,
         price_usd_b_per_gw=price,
         take_or_pay_share=take_or_pay_share,
+        unit_cost_usd_b_per_gw=vendor.unit_cost_usd_b_per_gw,
     )
 
 
