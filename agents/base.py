@@ -92,6 +92,10 @@ class GigawattAgent(mesa.Agent):
                 model.contracts.close(loan, "completed", month)
         return interest_due
 
+    @property
+    def arrears_total_usd_b(self) -> float:
+        return fsum(self.arrears_usd_b.values())
+
     def maturing_principal_usd_b(self, months: int) -> float:
         """Principal of its loans falling due within ``months``: refinanced ahead of time."""
         month = self.model.month

@@ -188,7 +188,7 @@ class AILab(GigawattAgent):
         price = max((c.price_usd_b_per_gw for c in agreements), default=0.0)
         chips = usable_gw * price
         maturing = self.maturing_principal_usd_b(months)
-        return deficit + construction + chips + maturing + fsum(self.arrears_usd_b.values())
+        return deficit + construction + chips + maturing + self.arrears_total_usd_b
 
     def investable_revenue_usd_b(self) -> float:
         """Revenue as investors underwrite it: halfway between what it earns now and what its
@@ -222,7 +222,7 @@ class AILab(GigawattAgent):
     def funding_request(self, urgent_only: bool = False) -> FundingRequest | None:
         if self.defaulted:
             return None
-        arrears = fsum(self.arrears_usd_b.values())
+        arrears = self.arrears_total_usd_b
         need = arrears if urgent_only else self.cash_need_usd_b() - self.cash_usd_b
         self.funding_requested_usd_b = self.funding_gap_usd_b = max(0.0, need)
         self.funding_raised_usd_b = 0.0

@@ -246,7 +246,7 @@ class Utility(GigawattAgent):
             pl.monthly_cost_usd_b * min(12, max(0, pl.online_month - self.model.month))
             for pl in self.plants
         )
-        owed = self.maturing_principal_usd_b(12) + fsum(self.arrears_usd_b.values())
+        owed = self.maturing_principal_usd_b(12) + self.arrears_total_usd_b
         return max(0.0, next_year + owed - self.cash_usd_b)
 
     def funding_request(self, urgent_only: bool = False) -> FundingRequest | None:
@@ -255,7 +255,7 @@ class Utility(GigawattAgent):
         keeps running, but no one lends to it."""
         if self.defaulted:
             return None
-        arrears = fsum(self.arrears_usd_b.values())
+        arrears = self.arrears_total_usd_b
         need = arrears if urgent_only else self.funding_need_usd_b()
         if need <= 1e-6:
             return None
