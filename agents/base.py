@@ -6,7 +6,7 @@ from math import fsum
 
 import mesa
 
-from environment.contracts import Contract, Loan
+from environment.contracts import BROKEN, COMPLETED, Contract, Loan
 
 
 class GigawattAgent(mesa.Agent):
@@ -80,16 +80,20 @@ class GigawattAgent(mesa.Agent):
 
     def service_loans(self) -> float:
         """Pay the month's interest on every loan and the principal of those that mature
-        (unpaid, both become arrears); returns the interest due."""
+        (unpaid, both become arrears, and a loan not repaid in full at maturity closes broken:
+        a payment default, whatever the emergency round later recovers); returns the interest
+        due."""
         model, month = self.model, self.model.month
         interest_due = 0.0
         for loan in model.contracts.of(self, Loan, "payer"):
+            arrears_before = self.arrears_usd_b.get(loan.payee, 0.0)
             interest_due += self.owe(
                 loan.payee, loan.monthly_obligation_usd_b(month), "interest", loan
             )
             if month + 1 >= loan.end_month:
                 self.owe(loan.payee, loan.principal_usd_b, "loan repayment", loan)
-                model.contracts.close(loan, "completed", month)
+                unpaid = self.arrears_usd_b.get(loan.payee, 0.0) > arrears_before
+                model.contracts.close(loan, BROKEN if unpaid else COMPLETED, month)
         return interest_due
 
     @property

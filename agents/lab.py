@@ -461,9 +461,11 @@ class AILab(GigawattAgent):
                 if pr.online_month is None:  # the incentive rewards the investment, not a refresh
                     pr.online_month = month
                     pr.government.pay_incentive(pr)
-        online = [(pr.capacity_online_gw(month), pr.efficiency_index) for pr in self.projects]
+        online = [(pr.capacity_online_gw(month), pr) for pr in self.projects]
         self.capacity_online_gw = fsum(gw for gw, _ in online)
-        self._own_compute_cu = fsum(gw * efficiency for gw, efficiency in online)
+        self._own_compute_cu = fsum(
+            gw * pr.efficiency_index * pr.utility.dc_supply_share for gw, pr in online
+        )
 
     # --- phase 5: operate -------------------------------------------------------------------
     def operate(self) -> None:
@@ -495,8 +497,10 @@ class AILab(GigawattAgent):
         )
         for pr in self.projects:
             if pr.ppa is not None and pr.ppa.is_running(month):
-                load = pr.capacity_online_gw(month)
-                outflows += self.owe(pr.ppa.payee, pr.ppa.energy_cost_usd_b(load), "power", pr.ppa)
+                supplied = pr.utility.dc_supply_share
+                load = pr.capacity_online_gw(month) * supplied
+                bill = pr.ppa.energy_cost_usd_b(load, supplied)
+                outflows += self.owe(pr.ppa.payee, bill, "power", pr.ppa)
                 pr.utility.bill_fuel(pr.utility.energy_gwh(load, p.utilization))
         for lease in model.contracts.of(self, CapacityLease, "payer"):
             if lease.is_running(month):

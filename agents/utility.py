@@ -41,8 +41,10 @@ class Utility(GigawattAgent):
 
     Headroom is firm generation less the reserve it must keep, existing load, connected data
     centres and load already promised. A data centre is energised after the interconnection
-    delay, or later if new generation must be built first. The tariff rises as the reserve
-    margin falls below target.
+    delay, or later if new generation must be built first, and only while firm generation
+    covers the load: a campus whose date comes before the plants it waits on does. The tariff
+    rises as the reserve margin falls below target; when load still outgrows generation
+    (background growth, plants slipping) the shortfall is shed from data centres first.
 
     New generation enters its rate base as it is paid for. Retail customers pay their share of
     that plant (depreciation plus an allowed return, split by share of load, as cost-of-service
@@ -75,6 +77,7 @@ class Utility(GigawattAgent):
         self.generation_gw = (peak_load_gw + spare_gw) * (1 + target_reserve_margin)
         self.dc_load_gw = 0.0
         self.reserved_gw = 0.0
+        self.load_shed_gw = 0.0
         self.interconnection_delay_months = (
             interconnection_delay_months * p.interconnection_delay_multiplier
         )
@@ -201,23 +204,52 @@ class Utility(GigawattAgent):
         )
 
     def connect_and_grow(self) -> None:
-        """Energise PPAs whose date has come; background load grows."""
-        self.connect(self.model.month)
+        """Background load grows; PPAs whose date has come are energised."""
         self.peak_load_gw *= (1 + self.model.p.background_load_growth_per_year) ** (1 / 12)
+        self.connect(self.model.month)
 
     def connect(self, month: int) -> None:
-        """Move PPAs starting this month (or, at month 0, before it) from reserved to load."""
+        """Move PPAs starting this month from reserved to load, in signing order, while firm
+        generation covers it; the others wait a month, their term starting when power flows.
+        At month 0 every PPA energised before the start connects: that load already exists.
+        What generation still cannot carry is then shed."""
         for ppa in self.model.contracts.of(self, PowerPurchaseAgreement):
             if ppa.renewal:
                 continue
-            if ppa.start_month == month or (month == 0 and ppa.start_month < 0):
-                self.reserved_gw -= ppa.capacity_gw
-                self.dc_load_gw += ppa.capacity_gw
+            if month == 0 and ppa.start_month < 0:
+                self._energise(ppa)
+            elif ppa.start_month == month:
+                if month > 0 and self.load_gw + ppa.capacity_gw > self.generation_gw:
+                    ppa.start_month += 1
+                    ppa.end_month += 1
+                else:
+                    self._energise(ppa)
+        self.shed_load()
+
+    def _energise(self, ppa: PowerPurchaseAgreement) -> None:
+        self.reserved_gw -= ppa.capacity_gw
+        self.dc_load_gw += ppa.capacity_gw
+        ppa.connected = True
+
+    def shed_load(self) -> None:
+        """Load above firm generation cannot be served: data centres are curtailed first, as
+        large loads are in firm load-shed events (Texas SB 6, 2025, for loads of 75 MW and up).
+        A capacity model has no hours, so the shortfall is shed all month (assumption: this
+        overstates the energy lost, the cautious side)."""
+        self.load_shed_gw = max(0.0, self.load_gw - self.generation_gw)
+
+    @property
+    def dc_supply_share(self) -> float:
+        """Share of its connected data-centre load it can serve this month."""
+        if self.load_shed_gw <= 0:
+            return 1.0
+        return max(0.0, 1.0 - self.load_shed_gw / self.dc_load_gw) if self.dc_load_gw > 0 else 0.0
 
     def release(self, ppa: PowerPurchaseAgreement) -> None:
-        """Free the capacity of a PPA that ended or broke."""
-        if self.model.month >= ppa.start_month:
+        """Free the capacity of a PPA that ended or broke (less load, less to shed)."""
+        if ppa.connected:
             self.dc_load_gw = max(0.0, self.dc_load_gw - ppa.capacity_gw)
+            self.shed_load()
         else:
             self.reserved_gw = max(0.0, self.reserved_gw - ppa.capacity_gw)
 

@@ -129,10 +129,15 @@ class PowerPurchaseAgreement(Contract):
     minimum_take_share: float = 0.0
     utilization: float = 0.85
     renewal: bool = False  # a new term for a load already connected (no queue, no reserve)
+    connected: bool = field(default=False, init=False)  # its load is on the grid
 
-    def energy_cost_usd_b(self, load_gw: float) -> float:
-        """Monthly bill for ``load_gw`` of load, with the minimum-take floor applied."""
-        billed_gw = max(load_gw, self.minimum_take_share * self.capacity_gw)
+    def __post_init__(self) -> None:
+        self.connected = self.renewal
+
+    def energy_cost_usd_b(self, load_gw: float, supplied_share: float = 1.0) -> float:
+        """Monthly bill for ``load_gw`` of load, with the minimum-take floor applied to the
+        share of the contract the utility could supply (curtailed power is not owed)."""
+        billed_gw = max(load_gw, self.minimum_take_share * self.capacity_gw * supplied_share)
         return billed_gw * self.utilization * HOURS_PER_MONTH * self.price_usd_mwh * 1e-6
 
     def monthly_obligation_usd_b(self, month: int) -> float:

@@ -5,7 +5,7 @@ import pytest
 from conftest import run_model
 
 from agents.utility import GENERATION_BOOK_LIFE_MONTHS
-from environment.contracts import ACTIVE, COMPLETED, Loan
+from environment.contracts import ACTIVE, BROKEN, COMPLETED, Loan
 from environment.model import BuildoutModel
 from environment.projects import ONLINE, PIPELINE, RETIRED
 
@@ -52,13 +52,14 @@ def test_a_utility_lenders_will_not_refinance_defaults():
     utility = model.utilities[0]
     lender = model.investors[0]
     # a loan from before the start, larger than its cash, due this month
-    model.contracts.sign(
+    loan = model.contracts.sign(
         Loan(utility, lender, -58, -58, 2, principal_usd_b=utility.cash_usd_b + 50.0)
     )
     for investor in model.investors:  # no one has money to lend
         investor.cash_usd_b = investor.inflow_usd_b_per_year = 0.0
     model.step()  # the loan's last month
     assert utility.defaulted
+    assert loan.status == BROKEN  # not repaid at maturity: a payment default, not "completed"
     cascade = model.cascades[-1]
     assert cascade.trigger == utility.name
     assert cascade.losses_usd_b[lender.name] > 40.0  # the repayment its cash did not cover

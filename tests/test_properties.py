@@ -134,6 +134,7 @@ def check_step(model: BuildoutModel, installed_at_start: dict[str, float]) -> No
             f"month {month}: {agent.name} debt {agent.debt_usd_b} against loans "
             f"{owed.get(agent, 0.0)}"
         )
+    check_grid(model)
     if month > 0:  # the scenario sets the opening prices, contracts and chip ages
         check_prices(model)
         check_spending(model)
@@ -162,6 +163,37 @@ def check_step(model: BuildoutModel, installed_at_start: dict[str, float]) -> No
             f"month {month}: {lab.name} runs {lab.capacity_online_gw:.3f} GW online with only "
             f"{chips:.3f} GW of chips ever delivered"
         )
+
+
+def check_grid(model: BuildoutModel) -> None:
+    """Each utility's connected and reserved load match its live power contracts, and what it
+    sheds is the load its firm generation cannot carry, taken from data centres first."""
+    month = model.month
+    for u in model.utilities:
+        ppas = [c for c in model.contracts.of(u, PowerPurchaseAgreement) if c.status == ACTIVE]
+        connected = math.fsum(c.capacity_gw for c in ppas if c.connected)
+        waiting = math.fsum(c.capacity_gw for c in ppas if not c.connected)
+        assert u.dc_load_gw == pytest.approx(connected, abs=GW_TOL), (
+            f"month {month}: {u.name} carries {u.dc_load_gw:.4f} GW of data-centre load, its "
+            f"connected PPAs {connected:.4f} GW"
+        )
+        assert u.reserved_gw == pytest.approx(waiting, abs=GW_TOL), (
+            f"month {month}: {u.name} reserves {u.reserved_gw:.4f} GW, its PPAs waiting "
+            f"{waiting:.4f} GW"
+        )
+        shortfall = max(0.0, u.load_gw - u.generation_gw)
+        assert u.load_shed_gw == pytest.approx(shortfall, abs=GW_TOL), (
+            f"month {month}: {u.name} sheds {u.load_shed_gw:.4f} GW of a {shortfall:.4f} GW "
+            "shortfall"
+        )
+        if month > 0 and any(
+            c.connected and not c.renewal and c.start_month == month for c in ppas
+        ):
+            assert u.load_shed_gw <= GW_TOL, (
+                f"month {month}: {u.name} connected a data centre its generation cannot carry"
+            )
+        served_dc = u.dc_load_gw * u.dc_supply_share
+        assert served_dc == pytest.approx(max(0.0, u.dc_load_gw - shortfall), abs=GW_TOL)
 
 
 def check_prices(model: BuildoutModel) -> None:

@@ -211,7 +211,7 @@ def risk_chart(model: Any) -> alt.LayerChart:
         "Risk counters",
         {"defaults_cumulative": "defaults", "permits_denied_cumulative": "permits denied"},
         "count (cumulative)",
-        {"stranded_gw": "stranded GW (dashed)"},
+        {"stranded_gw": "stranded GW (dashed)", "load_shed_gw": "load shed GW (dashed)"},
         "GW",
     )
 
