@@ -81,7 +81,8 @@ class AILab(GigawattAgent):
         self.funding_raised_usd_b = 0.0
         self.funding_gap_usd_b = 0.0
         self.capacity_online_gw = 0.0  # own capacity online (what this lab operates)
-        self._own_compute_cu = 0.0  # the same in compute units (set when commissioning)
+        self.own_compute_cu = 0.0  # the same in compute units (set when commissioning)
+        self.powered_compute_cu = 0.0  # the part its grids can power (less any load shed)
         self.leased_in_gw = 0.0
         self.leased_out_gw = 0.0
         self.served_cu = 0.0
@@ -104,19 +105,13 @@ class AILab(GigawattAgent):
         growth = 1.0 + self.demand_growth_scale * self.model.demand_growth_rate()
         self.demand_cu *= growth ** (1 / 12)
 
-    def own_compute_cu(self) -> float:
-        """Compute of its own capacity online, as of the last commissioning."""
-        return self._own_compute_cu
-
     def fleet_efficiency(self) -> float:
         """Compute per watt of the chips this lab runs (2026 = 1)."""
-        return (
-            self.own_compute_cu() / self.capacity_online_gw if self.capacity_online_gw > 0 else 1.0
-        )
+        return self.own_compute_cu / self.capacity_online_gw if self.capacity_online_gw > 0 else 1.0
 
     def usable_compute_cu(self) -> float:
-        """Own compute not leased out, plus compute leased in."""
-        own = self.own_compute_cu()
+        """Own compute its grids power, not leased out, plus compute leased in."""
+        own = self.powered_compute_cu
         if self.capacity_online_gw > 0:
             own *= max(0.0, 1.0 - self.leased_out_gw / self.capacity_online_gw)
         leased = fsum(
@@ -463,7 +458,8 @@ class AILab(GigawattAgent):
                     pr.government.pay_incentive(pr)
         online = [(pr.capacity_online_gw(month), pr) for pr in self.projects]
         self.capacity_online_gw = fsum(gw for gw, _ in online)
-        self._own_compute_cu = fsum(
+        self.own_compute_cu = fsum(gw * pr.efficiency_index for gw, pr in online)
+        self.powered_compute_cu = fsum(
             gw * pr.efficiency_index * pr.utility.dc_supply_share for gw, pr in online
         )
 

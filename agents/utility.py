@@ -42,7 +42,7 @@ class Utility(GigawattAgent):
     Headroom is firm generation less the reserve it must keep, existing load, connected data
     centres and load already promised. A data centre is energised after the interconnection
     delay, or later if new generation must be built first, and only while firm generation
-    covers the load: a campus whose date comes before the plants it waits on does. The tariff
+    covers the load: a campus whose date comes before the plant it needs waits for it. The tariff
     rises as the reserve margin falls below target; when load still outgrows generation
     (background growth, plants slipping) the shortfall is shed from data centres first.
 
