@@ -81,8 +81,7 @@ class AILab(GigawattAgent):
         self.funding_raised_usd_b = 0.0
         self.funding_gap_usd_b = 0.0
         self.capacity_online_gw = 0.0  # own capacity online (what this lab operates)
-        self.own_compute_cu = 0.0  # the same in compute units (set when commissioning)
-        self.powered_compute_cu = 0.0  # the part its grids can power (less any load shed)
+        self._own_compute_cu = 0.0  # the same in compute units (set when commissioning)
         self.leased_in_gw = 0.0
         self.leased_out_gw = 0.0
         self.served_cu = 0.0
@@ -105,13 +104,21 @@ class AILab(GigawattAgent):
         growth = 1.0 + self.demand_growth_scale * self.model.demand_growth_rate()
         self.demand_cu *= growth ** (1 / 12)
 
+    def own_compute_cu(self) -> float:
+        """Compute of its own capacity online, as of the last commissioning."""
+        return self._own_compute_cu
+
     def fleet_efficiency(self) -> float:
-        """Compute per watt of the chips this lab runs (2026 = 1)."""
-        return self.own_compute_cu / self.capacity_online_gw if self.capacity_online_gw > 0 else 1.0
+        """Compute per watt of the chips this lab runs (2026 = 1), as its grids power them:
+        load shed lowers it evenly across the fleet, leased-out capacity included, and a fleet
+        with no power has none."""
+        return (
+            self.own_compute_cu() / self.capacity_online_gw if self.capacity_online_gw > 0 else 1.0
+        )
 
     def usable_compute_cu(self) -> float:
-        """Own compute its grids power, not leased out, plus compute leased in."""
-        own = self.powered_compute_cu
+        """Own compute not leased out, plus compute leased in."""
+        own = self.own_compute_cu()
         if self.capacity_online_gw > 0:
             own *= max(0.0, 1.0 - self.leased_out_gw / self.capacity_online_gw)
         leased = fsum(
@@ -124,7 +131,8 @@ class AILab(GigawattAgent):
     def spare_gw(self) -> float:
         """Own capacity it could lease out: idle after its own demand and existing leases."""
         spare_cu = self.usable_compute_cu() - self.demand_cu
-        return max(0.0, spare_cu / self.fleet_efficiency()) if spare_cu > 0 else 0.0
+        efficiency = self.fleet_efficiency()
+        return spare_cu / efficiency if spare_cu > 0 and efficiency > 0 else 0.0
 
     def shortfall_gw(self) -> float:
         """Demand it cannot serve, in GW of today's best chips."""
@@ -458,8 +466,7 @@ class AILab(GigawattAgent):
                     pr.government.pay_incentive(pr)
         online = [(pr.capacity_online_gw(month), pr) for pr in self.projects]
         self.capacity_online_gw = fsum(gw for gw, _ in online)
-        self.own_compute_cu = fsum(gw * pr.efficiency_index for gw, pr in online)
-        self.powered_compute_cu = fsum(
+        self._own_compute_cu = fsum(
             gw * pr.efficiency_index * pr.utility.dc_supply_share for gw, pr in online
         )
 
@@ -517,7 +524,11 @@ class AILab(GigawattAgent):
         self.served_cu = min(self.demand_cu, usable)
         idle_cu = usable - self.served_cu
         own_free_gw = max(0.0, self.capacity_online_gw - self.leased_out_gw)
-        self.idle_gw = min(idle_cu / self.fleet_efficiency(), own_free_gw) if idle_cu > 0 else 0.0
+        efficiency = self.fleet_efficiency()
+        if idle_cu <= 0:
+            self.idle_gw = 0.0
+        else:  # leased-in compute covers demand: all its own capacity idles if none has power
+            self.idle_gw = min(idle_cu / efficiency, own_free_gw) if efficiency > 0 else own_free_gw
         self.revenue_month_usd_b = self.served_cu * self.model.revenue_per_cu_year() / 12.0
 
     def wants_refresh(self, project: DataCenterProject) -> bool:

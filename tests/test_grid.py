@@ -62,8 +62,7 @@ def test_load_the_generation_cannot_carry_is_shed_from_data_centres():
         pr.capacity_online_gw(model.month) * pr.efficiency_index * pr.utility.dc_supply_share
         for pr in lab.projects
     )
-    assert lab.powered_compute_cu == pytest.approx(expected)
-    assert lab.fleet_efficiency() > 0  # the chips are as good as before, only unpowered
+    assert lab.own_compute_cu() == pytest.approx(expected)
     ppa, share = campuses[0].ppa, utility.dc_supply_share
     load = campuses[0].capacity_online_gw(model.month)
     assert ppa.energy_cost_usd_b(load * share, share) == pytest.approx(
@@ -83,17 +82,19 @@ def test_grid_shortfalls_show_as_load_shed_and_waiting_campuses():
     assert frame["bottleneck_power_gw"].iloc[-1] > 0
 
 
-def test_grids_that_power_no_data_centre_leave_chips_idle_not_broken():
-    """Found by fuzzing: with every data centre a lab runs shed, its fleet efficiency came out
-    as zero, and serving demand on leased capacity divided by it. The chips are as good as
-    before; they only have no power."""
-    model = run_model(24)
-    for utility in model.utilities:
+def test_a_lab_whose_grids_power_none_of_its_campuses_idles_them_without_dividing_by_zero():
+    """Found by fuzzing: a lab whose campuses were all shed, serving its customers on leased
+    capacity, divided its idle compute by a fleet efficiency of zero."""
+    model = run_model(36)
+    lab = model.focal_lab
+    own_grids = {pr.utility for pr in lab.projects}
+    for utility in own_grids:
         _no_new_generation(utility)
         utility.generation_gw = 0.5 * utility.peak_load_gw
     model.step()
-    labs = [lab for lab in model.labs if lab.capacity_online_gw > 0]
-    assert labs and all(u.dc_supply_share == 0.0 for u in model.utilities)
-    for lab in labs:
-        assert lab.powered_compute_cu == 0.0 < lab.own_compute_cu
-        assert lab.fleet_efficiency() > 0  # was 0: unpowered chips counted as no chips
+    assert lab.capacity_online_gw > 0 and lab.fleet_efficiency() == 0.0
+    assert lab.usable_compute_cu() > 0, "no leased compute left: nothing was tested"
+    lab.demand_cu = 0.0  # the leases alone cover its customers
+    lab.serve()
+    assert lab.idle_gw == pytest.approx(max(0.0, lab.capacity_online_gw - lab.leased_out_gw))
+    assert lab.spare_gw() == 0.0  # nothing to lease out: none of it has power
