@@ -77,7 +77,6 @@ class Utility(GigawattAgent):
         self.generation_gw = (peak_load_gw + spare_gw) * (1 + target_reserve_margin)
         self.dc_load_gw = 0.0
         self.reserved_gw = 0.0
-        self.load_shed_gw = 0.0
         self.interconnection_delay_months = (
             interconnection_delay_months * p.interconnection_delay_multiplier
         )
@@ -211,8 +210,7 @@ class Utility(GigawattAgent):
     def connect(self, month: int) -> None:
         """Move PPAs starting this month from reserved to load, in signing order, while firm
         generation covers it; the others wait a month, their term starting when power flows.
-        At month 0 every PPA energised before the start connects: that load already exists.
-        What generation still cannot carry is then shed."""
+        At month 0 every PPA energised before the start connects: that load already exists."""
         for ppa in self.model.contracts.of(self, PowerPurchaseAgreement):
             if ppa.renewal:
                 continue
@@ -224,32 +222,32 @@ class Utility(GigawattAgent):
                     ppa.end_month += 1
                 else:
                     self._energise(ppa)
-        self.shed_load()
 
     def _energise(self, ppa: PowerPurchaseAgreement) -> None:
         self.reserved_gw -= ppa.capacity_gw
         self.dc_load_gw += ppa.capacity_gw
         ppa.connected = True
 
-    def shed_load(self) -> None:
+    @property
+    def load_shed_gw(self) -> float:
         """Load above firm generation cannot be served: data centres are curtailed first, as
         large loads are in firm load-shed events (Texas SB 6, 2025, for loads of 75 MW and up).
         A capacity model has no hours, so the shortfall is shed all month (assumption: this
         overstates the energy lost, the cautious side)."""
-        self.load_shed_gw = max(0.0, self.load_gw - self.generation_gw)
+        return max(0.0, self.load_gw - self.generation_gw)
 
     @property
     def dc_supply_share(self) -> float:
         """Share of its connected data-centre load it can serve this month."""
-        if self.load_shed_gw <= 0:
+        shed_gw = self.load_shed_gw
+        if shed_gw <= 0:
             return 1.0
-        return max(0.0, 1.0 - self.load_shed_gw / self.dc_load_gw) if self.dc_load_gw > 0 else 0.0
+        return max(0.0, 1.0 - shed_gw / self.dc_load_gw) if self.dc_load_gw > 0 else 0.0
 
     def release(self, ppa: PowerPurchaseAgreement) -> None:
-        """Free the capacity of a PPA that ended or broke (less load, less to shed)."""
+        """Free the capacity of a PPA that ended or broke."""
         if ppa.connected:
             self.dc_load_gw = max(0.0, self.dc_load_gw - ppa.capacity_gw)
-            self.shed_load()
         else:
             self.reserved_gw = max(0.0, self.reserved_gw - ppa.capacity_gw)
 
