@@ -93,6 +93,7 @@ MODEL_COLUMNS = (
     "chip_price_usd_b_per_gw",
     "power_price_usd_mwh",
     "grid_reserve_margin",
+    "tightest_reserve_margin",
     "load_shed_gw",
     "investor_sentiment",
     "permits_pending",
@@ -1029,6 +1030,10 @@ class BuildoutModel(mesa.Model):
         generation = fsum(u.generation_gw for u in self.utilities)
         load = fsum(u.load_gw for u in self.utilities)
         self.grid_reserve_margin = generation / load - 1.0 if load > 0 else 0.0
+        # The world figure averages a short grid away; the tightest one is where load is shed.
+        self.tightest_reserve_margin = min(
+            (u.reserve_margin for u in self.utilities), default=self.grid_reserve_margin
+        )
         self.load_shed_gw = fsum(u.load_shed_gw for u in self.utilities)
         self.investor_sentiment = (
             fsum(i.sentiment for i in self.investors) / len(self.investors)

@@ -33,6 +33,7 @@ _REDUCED: dict[str, tuple[str, str]] = {
     "peak_power_price_usd_mwh": ("max", "power_price_usd_mwh"),
     "peak_chip_price_usd_b_per_gw": ("max", "chip_price_usd_b_per_gw"),
     "min_grid_reserve_margin": ("min", "grid_reserve_margin"),
+    "min_tightest_reserve_margin": ("min", "tightest_reserve_margin"),
     "peak_load_shed_gw": ("max", "load_shed_gw"),
     "min_investor_sentiment": ("min", "investor_sentiment"),
     "bottleneck_permit_gw_mean": ("mean", "bottleneck_permit_gw"),

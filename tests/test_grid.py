@@ -80,6 +80,10 @@ def test_grid_shortfalls_show_as_load_shed_and_waiting_campuses():
     frame = model.datacollector.get_model_vars_dataframe()
     assert frame["load_shed_gw"].max() > 0
     assert frame["bottleneck_power_gw"].iloc[-1] > 0
+    short = frame[frame["load_shed_gw"] > 0]
+    assert (short["tightest_reserve_margin"] < 0).all()
+    # a world margin can hide the short grid; the tightest never does
+    assert (frame["tightest_reserve_margin"] <= frame["grid_reserve_margin"] + 1e-12).all()
 
 
 def test_a_lab_whose_grids_power_none_of_its_campuses_idles_them_without_dividing_by_zero():

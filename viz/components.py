@@ -198,7 +198,7 @@ def grid_sentiment_chart(model: Any) -> alt.LayerChart:
     return _panel(
         model_frame(model),
         "Grid reserve margin and investor sentiment",
-        {"grid_reserve_margin": "grid reserve margin"},
+        {"grid_reserve_margin": "grid reserve margin", "tightest_reserve_margin": "tightest grid"},
         "reserve margin",
         {"investor_sentiment": "investor sentiment (dashed)"},
         "sentiment (0-1)",
