@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.bench_model import at_least_one
 from experiments.sweep import run_sweep
 
 SOBOL8 = Path(__file__).resolve().parents[1] / "experiments" / "specs" / "sobol8.toml"
@@ -44,7 +45,7 @@ def timed(spec: Path, out: Path, **kwargs) -> tuple[int, float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=400, help="runs per throughput sample")
+    parser.add_argument("--runs", type=at_least_one, default=400, help="runs per throughput sample")
     parser.add_argument("--full", action="store_true", help="run the full Sobol study too")
     args = parser.parse_args()
 

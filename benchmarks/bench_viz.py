@@ -18,10 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.bench_model import at_least_one  # noqa: E402  (after the path is set)
+
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--months", type=int, default=120)
+    parser.add_argument("--months", type=at_least_one, default=120)
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", message=".*found despite early return")
 
