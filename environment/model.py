@@ -257,6 +257,12 @@ class BuildoutModel(mesa.Model):
         for row in spec["investors"]:
             self.add_investor(row)
         self.utilities = [g.utility for g in self.governments]
+        if not self.governments:
+            raise ValueError(
+                f"scenario {spec['name']!r}: a world needs at least one jurisdiction (give one "
+                "headroom_gw = 0 and max_new_generation_gw_per_year = 0 to model a grid that "
+                "takes no new load)"
+            )
         if not self.vendors:
             raise ValueError(
                 f"scenario {spec['name']!r}: a world needs at least one chip vendor (give one "

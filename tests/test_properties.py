@@ -745,21 +745,24 @@ def test_edge_world_moratorium_from_the_start(tmp_path):
     _reports_sensibly(model)
 
 
-def test_edge_world_zero_vendors_is_refused_or_runs(tmp_path):
-    """A world without chip vendors is either refused on load, naming the problem, or runs
-    sanely with nothing coming online beyond what existed at the start."""
+@pytest.mark.parametrize(
+    ("section", "kinds", "message"),
+    [
+        ("vendors", ("chip_supply",), "at least one chip vendor"),
+        ("jurisdictions", (), "at least one jurisdiction"),
+    ],
+)
+def test_edge_world_without_vendors_or_jurisdictions_is_refused_by_name(
+    tmp_path, section, kinds, message
+):
+    """No chips can be bought, or no campus sited: refused on load with how to model it
+    instead, rather than ten years of a world where nothing can happen."""
     raw = _baseline()
-    raw["vendors"] = []
-    raw["contracts"] = [c for c in raw["contracts"] if c["kind"] != "chip_supply"]
-    path = _write(raw, tmp_path, "edge-no-vendors")
-    try:
-        model = BuildoutModel(scenario=path, seed=3)
-    except ValueError as err:
-        assert "vendor" in str(err)
-        return
-    start = model.capacity_online_gw
-    check_run(model)
-    assert model.capacity_online_gw <= start + GW_TOL
+    raw[section] = []
+    raw["contracts"] = [c for c in raw["contracts"] if c["kind"] not in kinds]
+    path = _write(raw, tmp_path, f"edge-no-{section}")
+    with pytest.raises(ValueError, match=message):
+        BuildoutModel(scenario=path, seed=3)
 
 
 def test_scaled_world_keeps_one_focal_lab_and_unique_names(tmp_path):
