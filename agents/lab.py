@@ -436,10 +436,10 @@ class AILab(GigawattAgent):
             self.facility_assets_usd_b += amount_usd_b
 
     def commission(self) -> None:
-        """Chips at the end of their life retire, online or waiting (a defaulted lab's too: its
-        stranded capacity ages out, never refreshed); a campus whose capacity the lab no longer
-        wants closes instead of waiting for a refresh; campuses fully built, energised and
-        equipped go online."""
+        """Chips at the end of their life retire, online or waiting; a campus whose capacity
+        the lab no longer wants closes instead of waiting for a refresh, as does a defaulted
+        lab's (its stranded capacity ages out, never refreshed); campuses fully built,
+        energised and equipped go online."""
         model, p = self.model, self.model.p
         month = model.month
         for pr in list(self.projects):
@@ -450,7 +450,7 @@ class AILab(GigawattAgent):
                 pr.chips_installed_gw = 0.0  # a refresh is needed before it runs again
                 if pr.status == ONLINE:
                     pr.status = PIPELINE
-                if not self.defaulted and not self.wants_refresh(pr):
+                if self.defaulted or not self.wants_refresh(pr):
                     self.retire(pr)
                     continue
             if (

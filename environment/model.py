@@ -26,6 +26,7 @@ from agents.utility import GenerationKind, Utility
 from environment.contagion import Cascade, propagate
 from environment.contracts import (
     ACTIVE,
+    BROKEN,
     CapacityLease,
     ChipSupplyAgreement,
     ContractBook,
@@ -369,9 +370,12 @@ class BuildoutModel(mesa.Model):
         where = f"scenario {row['kind']} contract {row['seller']}->{row['buyer']}"
         buyer = self.agent_named(row["buyer"], AILab, where)
         start = month_index(self.p.start_date, row["start"])
-        end = month_index(self.p.start_date, row["end"])
+        end = month_index(self.p.start_date, row["end"]) + 1  # `end` is the last month covered
         if end <= start:
-            raise ValueError(f"{where}: end {row['end']} must come after start {row['start']}")
+            raise ValueError(
+                f"{where}: end {row['end']} (the last month covered) must not come before "
+                f"start {row['start']}"
+            )
         if end <= 0:  # over before the world starts (a later start_date): history, not loaded
             self.log_event("contract_before_start", f"{where} ended {row['end']}")
             return
@@ -845,6 +849,21 @@ class BuildoutModel(mesa.Model):
             if self.month + 1 >= lease.end_month:
                 self.contracts.close(lease, "completed", self.month)
 
+    def _tally_leases(self) -> None:
+        """Each lab's capacity leased in and out: what its leases deliver this month (those
+        that ended at their term this month included, those a default broke not)."""
+        month = self.month
+        for lab in self.labs:
+            lab.leased_in_gw = lab.leased_out_gw = 0.0
+        for lease in self.contracts.contracts:
+            if (
+                isinstance(lease, CapacityLease)
+                and lease.status != BROKEN
+                and lease.start_month <= month < lease.end_month
+            ):
+                lease.payee.leased_out_gw += lease.delivered_gw
+                lease.payer.leased_in_gw += lease.delivered_gw
+
     def _resolve_distress(self) -> None:
         """Labs and utilities with unpaid bills get one emergency round; those still in arrears
         default."""
@@ -876,6 +895,7 @@ class BuildoutModel(mesa.Model):
             agent.arrears_usd_b = {}
             cascade.capacity_cancelled_gw += agent.withdraw()
         self.defaults_cumulative += len(fallen)
+        self._tally_leases()  # the leases the cascade broke deliver nothing more
         for name, loss in cascade.losses_usd_b.items():
             creditor = self._by_name[name]
             creditor.book_loss(loss)
@@ -1108,7 +1128,8 @@ class BuildoutModel(mesa.Model):
                 "price_unit": c.price_unit,
                 "signed": month_label(label, c.signed_month),
                 "start": month_label(label, c.start_month),
-                "end": month_label(label, min(c.end_month, 12 * 999)),
+                # the last month of the term (equity has none)
+                "end": "" if isinstance(c, EquityStake) else month_label(label, c.end_month - 1),
                 "status": c.status if c.status != ACTIVE or c.end_month > self.month else "expired",
                 "ended": month_label(label, c.ended_month) if c.ended_month is not None else "",
                 "ownership_share": c.ownership_share if isinstance(c, EquityStake) else None,

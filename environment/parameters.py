@@ -605,7 +605,8 @@ _WORLD = [
         3.0,
         0.0,
         50.0,
-        "most debt lenders allow per unit of annualised revenue",
+        "most debt lenders allow per unit of underwritten revenue (halfway from revenue "
+        "earned to what the lab's demand would pay, plus core cash flow)",
         "assumption",
     ),
     _p(

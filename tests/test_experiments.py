@@ -2,6 +2,7 @@
 
 import argparse
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -194,14 +195,16 @@ def test_grid_and_permit_scenarios_bind_their_gates(tmp_path):
 @pytest.mark.slow
 def test_efficiency_shock_strands_capacity_and_crunch_raises_default_risk(tmp_path):
     result = run_experiment(
-        ["baseline", "efficiency-shock", "capital-crunch"], 20, 2, tmp_path, progress=False
+        ["baseline", "efficiency-shock", "capital-crunch"], 50, 2, tmp_path, progress=False
     )
     late = slice(-24, None)
     stranded = {
-        s: float(wide(result.table, "stranded_gw").loc[s].iloc[:, late].mean(axis=1).median())
+        s: wide(result.table, "stranded_gw").loc[s].iloc[:, late].mean(axis=1).to_numpy()
         for s in ("baseline", "efficiency-shock")
     }
     # (campuses left idle close when their chips age out, so the stranding does not last)
-    assert stranded["efficiency-shock"] > max(2.0 * stranded["baseline"], stranded["baseline"] + 3)
+    shock, base = stranded["efficiency-shock"], stranded["baseline"]
+    assert np.median(shock) > 1.5 * np.median(base)
+    assert np.mean(shock > base) >= 2 / 3  # seed by seed (same seeds), most strand more
     end = result.risk[result.risk["year"] == result.risk["year"].max()].set_index("scenario")
     assert end.loc["capital-crunch", "p_focal_default"] > end.loc["baseline", "p_focal_default"]

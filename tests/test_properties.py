@@ -25,6 +25,8 @@ from hypothesis import strategies as st
 
 from environment.contracts import (
     ACTIVE,
+    BROKEN,
+    CapacityLease,
     ChipSupplyAgreement,
     EquityStake,
     Loan,
@@ -135,6 +137,7 @@ def check_step(model: BuildoutModel, installed_at_start: dict[str, float]) -> No
             f"{owed.get(agent, 0.0)}"
         )
     check_grid(model)
+    check_leases(model)
     if month > 0:  # the scenario sets the opening prices, contracts and chip ages
         check_prices(model)
         check_spending(model)
@@ -152,6 +155,7 @@ def check_step(model: BuildoutModel, installed_at_start: dict[str, float]) -> No
                 f"chips in a {pr.size_gw} GW campus"
             )
         if lab.defaulted:
+            assert lab.pipeline_gw == 0.0, f"month {month}: defaulted {lab.name} has a pipeline"
             continue  # its contracts are broken; its capacity is counted as stranded
         contracted = power_contracted_gw(lab, month)
         assert lab.capacity_online_gw <= contracted + GW_TOL, (
@@ -196,6 +200,32 @@ def check_grid(model: BuildoutModel) -> None:
         assert served_dc == pytest.approx(max(0.0, u.dc_load_gw - shortfall), abs=GW_TOL)
     if model.utilities:
         assert model.tightest_reserve_margin == min(u.reserve_margin for u in model.utilities)
+
+
+def check_leases(model: BuildoutModel) -> None:
+    """Capacity leased in and out is what this month's leases delivered (a lease a default
+    broke delivers nothing), so the focal lab never runs more than the world has online."""
+    month = model.month
+    leased_in = {lab: 0.0 for lab in model.labs}
+    leased_out = dict(leased_in)
+    for c in model.contracts.contracts:
+        delivering = c.status != BROKEN and c.start_month <= month < c.end_month
+        if isinstance(c, CapacityLease) and delivering:
+            leased_in[c.payer] += c.delivered_gw
+            leased_out[c.payee] += c.delivered_gw
+    for lab in model.labs:
+        assert lab.leased_in_gw == pytest.approx(leased_in[lab], abs=GW_TOL), (
+            f"month {month}: {lab.name} leases in {lab.leased_in_gw:.4f} GW, its live leases "
+            f"deliver {leased_in[lab]:.4f} GW"
+        )
+        assert lab.leased_out_gw == pytest.approx(leased_out[lab], abs=GW_TOL), (
+            f"month {month}: {lab.name} leases out {lab.leased_out_gw:.4f} GW, its live leases "
+            f"deliver {leased_out[lab]:.4f} GW"
+        )
+    assert model.focal_capacity_online_gw <= model.capacity_online_gw + GW_TOL, (
+        f"month {month}: the focal lab runs {model.focal_capacity_online_gw:.3f} GW, more than "
+        f"the {model.capacity_online_gw:.3f} GW online in the world"
+    )
 
 
 def check_prices(model: BuildoutModel) -> None:
