@@ -35,6 +35,7 @@ from environment.model import MODEL_COLUMNS
 from environment.parameters import PARAMETERS
 from environment.parameters import validate as validate_parameters
 from environment.scenario import load_scenario, month_index, month_label
+from experiments.options import at_least_one, check_seeds, scenario_type, seed_type
 from experiments.run import check_out_dir
 
 #: Stock metrics: the model.csv column at the end of the observed month.
@@ -474,21 +475,11 @@ def plot_backtest(
 
 
 # --- command line ---------------------------------------------------------------------------
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
-    return value
-
-
 def cmd_backtest(args: argparse.Namespace) -> int:
     points = backtest(
         args.scenario,
         args.observed,
-        seeds=range(args.first_seed, args.first_seed + args.seeds),
+        seeds=check_seeds(args.first_seed, args.seeds, "--first-seed"),
         workers=args.workers,
         out=args.out,
         scheduler=args.scheduler,
@@ -528,11 +519,15 @@ def add_backtest_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "backtest", help="score a scenario's seeds against observed points (CSV/TOML)"
     )
-    p.add_argument("scenario", help="scenario name (see 'gigawatt scenarios') or a .toml path")
+    p.add_argument(
+        "scenario",
+        type=scenario_type,
+        help="scenario name (see 'gigawatt scenarios') or a .toml path",
+    )
     p.add_argument("--observed", required=True, help="observed points: date,metric,value,...")
-    p.add_argument("--seeds", type=_positive, default=100, help="number of seeds (default 100)")
-    p.add_argument("--first-seed", type=int, default=0, help="first seed (default 0)")
-    p.add_argument("--workers", type=_positive, default=1, help="local processes (default 1)")
+    p.add_argument("--seeds", type=at_least_one, default=100, help="number of seeds (default 100)")
+    p.add_argument("--first-seed", type=seed_type, default=0, help="first seed (default 0)")
+    p.add_argument("--workers", type=at_least_one, default=1, help="local processes (default 1)")
     p.add_argument(
         "--scheduler", default=None, help="run on Dask instead: 'local' or a scheduler address"
     )

@@ -43,11 +43,19 @@ from environment.scenario import scenario_path
 from experiments.backtest import (
     Mapper,
     Observation,
-    _positive,
     evaluator,
     load_observed,
     run_metrics,
     scenario_window,
+)
+from experiments.options import (
+    MAX_SEED,
+    at_least_one,
+    fraction_type,
+    integer_type,
+    scenario_type,
+    seed_type,
+    whole,
 )
 from experiments.run import check_out_dir
 
@@ -145,13 +153,12 @@ def abc_smc(
     ``max_simulations`` model runs in total; ``fixed`` are overrides held constant.
     """
     names = check_params(names)
-    if particles < 2 or generations < 1 or not 0 < quantile < 1 or max_simulations < particles:
-        raise ValueError(
-            "need particles >= 2, generations >= 1, 0 < quantile < 1 and "
-            f"max_simulations >= particles; got {particles}, {generations}, {quantile}, "
-            f"{max_simulations}"
-        )
-    rng = np.random.default_rng(seed)
+    particles = whole("particles", particles, low=2)
+    generations = whole("generations", generations, low=1)
+    if isinstance(quantile, bool) or not 0 < quantile < 1:  # (NaN fails too)
+        raise ValueError(f"quantile = {quantile!r} is invalid: allowed a number 0 < x < 1")
+    max_simulations = whole("max_simulations", max_simulations, low=particles)
+    rng = np.random.default_rng(whole("seed", seed, high=MAX_SEED))
     low = np.array([float(PARAMETERS[n].low) for n in names])
     high = np.array([float(PARAMETERS[n].high) for n in names])
     is_int = np.array([PARAMETERS[n].kind is int for n in names])
@@ -430,7 +437,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def add_calibrate_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``gigawatt calibrate`` on a subparsers object (``func=`` set)."""
     p = subparsers.add_parser("calibrate", help="fit parameters to observed points by ABC-SMC")
-    p.add_argument("scenario", help="scenario name (see 'gigawatt scenarios') or a .toml path")
+    p.add_argument(
+        "scenario",
+        type=scenario_type,
+        help="scenario name (see 'gigawatt scenarios') or a .toml path",
+    )
     p.add_argument("--observed", required=True, help="observed points: date,metric,value,...")
     p.add_argument(
         "--params",
@@ -440,19 +451,22 @@ def add_calibrate_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="parameters to fit within their ranges (see 'gigawatt params')",
     )
     p.add_argument("--out", default=None, help="folder for the posterior and fitted scenario")
-    p.add_argument("--particles", type=_positive, default=200, help="particles (default 200)")
-    p.add_argument("--generations", type=_positive, default=4, help="generations (default 4)")
+    p.add_argument("--particles", type=integer_type(2), default=200, help="particles (default 200)")
+    p.add_argument("--generations", type=at_least_one, default=4, help="generations (default 4)")
     p.add_argument(
         "--quantile",
-        type=float,
+        type=fraction_type(),
         default=0.5,
         help="tolerance = this quantile of the last distances (default 0.5)",
     )
     p.add_argument(
-        "--max-simulations", type=_positive, default=20_000, help="model-run budget (default 20000)"
+        "--max-simulations",
+        type=at_least_one,
+        default=20_000,
+        help="model-run budget (default 20000)",
     )
-    p.add_argument("--seed", type=int, default=0, help="calibration seed (default 0)")
-    p.add_argument("--workers", type=_positive, default=1, help="local processes (default 1)")
+    p.add_argument("--seed", type=seed_type, default=0, help="calibration seed (default 0)")
+    p.add_argument("--workers", type=at_least_one, default=1, help="local processes (default 1)")
     p.add_argument(
         "--scheduler", default=None, help="run on Dask instead: 'local' or a scheduler address"
     )

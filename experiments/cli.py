@@ -1,4 +1,5 @@
-"""The ``gigawatt`` command line: run a scenario, list scenarios (and, as they land, more)."""
+"""The ``gigawatt`` command line: run scenarios and experiments, sweep, backtest, calibrate, and
+serve the browser page."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from environment.parameters import PARAMETERS
 from environment.scenario import describe_scenarios
 from experiments.backtest import add_backtest_parser, add_calibrate_parser
 from experiments.experiment import add_experiment_parser
+from experiments.options import fresh_seed, parameter_type, scenario_type, seed_type
 from experiments.run import check_out_dir, run_scenario, summary, write_outputs
 from experiments.sweep import add_sweep_parser
 from viz.serve import add_viz_parser
@@ -44,22 +46,27 @@ def _parse_override(text: str) -> tuple[str, object]:
     return name, value
 
 
-def _seed(text: str) -> int:
-    """A seed for ``--seed``: a whole number >= 0 (what Mesa's and numpy's generators take)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is invalid: allowed an integer >= 0")
-    return value
+def _overrides(pairs: list[tuple[str, object]] | None) -> dict[str, object]:
+    """``--set`` pairs as a dict; a name set twice is refused, as ``--months`` with
+    ``--set horizon_months`` is, rather than the last value silently winning."""
+    overrides: dict[str, object] = {}
+    for name, value in pairs or []:
+        if name in overrides:
+            raise ValueError(
+                f"parameter {name!r} is given twice (--set {name}={overrides[name]} and "
+                f"--set {name}={value}): give it once"
+            )
+        overrides[name] = value
+    return overrides
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    overrides = dict(args.set or [])
-    result = run_scenario(args.scenario, seed=args.seed, months=args.months, **overrides)
+    overrides = _overrides(args.set)
+    seed = fresh_seed() if args.seed is None else args.seed  # printed: the run can be repeated
+    result = run_scenario(args.scenario, seed=seed, months=args.months, **overrides)
     out = write_outputs(result, args.out)
-    print(f"scenario {args.scenario}, seed {args.seed}: {len(result.model) - 1} months\n")
+    drawn = f" (drawn: none given; repeat with --seed {seed})" if args.seed is None else ""
+    print(f"scenario {args.scenario}, seed {seed}{drawn}: {len(result.model) - 1} months\n")
     print(summary(result))
     files = (
         "model.csv",
@@ -91,14 +98,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run one scenario with one seed and write its tables")
-    run.add_argument("scenario", help="scenario name (see 'gigawatt scenarios') or a .toml path")
     run.add_argument(
-        "--seed", type=_seed, default=None, help="random seed, an integer >= 0 (default: fresh)"
+        "scenario",
+        type=scenario_type,
+        help="scenario name (see 'gigawatt scenarios') or a .toml path",
+    )
+    run.add_argument(
+        "--seed",
+        type=seed_type,
+        default=None,
+        help="random seed, an integer >= 0 (default: drawn from OS entropy and printed)",
     )
     run.add_argument("--out", required=True, help="folder for model.csv, agents.csv, contracts.csv")
     run.add_argument(
         "--months",
-        type=int,
+        type=parameter_type("horizon_months"),
         default=None,
         help="horizon (default: the scenario's); same as --set horizon_months=N, so not both",
     )

@@ -31,6 +31,7 @@ from ema_workbench.em_framework.points import experiment_generator
 from ema_workbench.em_framework.util import NamedObjectMap
 
 from environment.parameters import PARAMETERS
+from experiments.options import MAX_SEED, whole
 from experiments.outcomes import OUTCOMES, SERIES_COLUMNS, simulate
 from experiments.sweep_exec import dask_client, stream_results
 from experiments.sweep_spec import (
@@ -85,12 +86,17 @@ def build_model(
     if unknown:
         raise ValueError(f"unknown outcomes {unknown}; known: {OUTCOMES + SERIES_COLUMNS}")
     horizon = PARAMETERS["horizon_months"]
+    replications = whole("replications", replications, low=1)
+    seed = whole("seed", seed, high=MAX_SEED)
     model = ReplicatorModel("gigawatt", function=run_experiment)
     model.uncertainties = [ema_parameter(n, e) for n, e in uncertainties.items()]
     model.levers = [ema_parameter(n, e) for n, e in (levers or {}).items()]
     model.constants = [
         Constant("scenario", scenario),
-        Constant("horizon_months", horizon.validate(horizon_months or horizon.default, "EMA")),
+        Constant(  # None is the default; 0 is refused by the range, not read as "default"
+            "horizon_months",
+            horizon.validate(horizon.default if horizon_months is None else horizon_months, "EMA"),
+        ),
     ]
     model.outcomes = [ScalarOutcome(n, function=np.mean) for n in outcomes] + [
         TimeSeriesOutcome(n) for n in series

@@ -29,13 +29,22 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
 from environment.model import MODEL_COLUMNS, BuildoutModel
+from environment.parameters import PARAMETERS
 from environment.projects import GATES
 from environment.scenario import load_scenario
+from experiments.options import (
+    MAX_SEED,
+    at_least_one,
+    check_seeds,
+    parameter_type,
+    scenario_type,
+    seed_type,
+    whole,
+)
 from experiments.run import check_out_dir, collect
 
 #: Metrics in the long table: the model columns plus the focal lab's default flag.
@@ -98,12 +107,6 @@ def _labels(scenarios: Sequence[str]) -> dict[str, str]:
     return labels
 
 
-def _positive_int(name: str, value: object, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ValueError(f"{name} = {value!r} is invalid: allowed an integer >= {low}")
-    return int(value)
-
-
 # --- the experiment ------------------------------------------------------------------------------
 def run_experiment(
     scenarios: Sequence[str],
@@ -120,15 +123,15 @@ def run_experiment(
     ``months`` shortens the horizon (tests, quick looks).
     """
     labels = _labels(scenarios)
-    replications = _positive_int("replications", replications)
-    workers = _positive_int("workers", workers)
-    seed0 = _positive_int("seed0", seed0, low=0)
+    replications = whole("replications", replications, low=1)
+    workers = whole("workers", workers, low=1)
+    seeds = list(check_seeds(whole("seed0", seed0, high=MAX_SEED), replications, "seed0"))
     if months is not None:
-        months = _positive_int("months", months)
+        horizon = PARAMETERS["horizon_months"]
+        months = whole("months", months, low=int(horizon.low), high=int(horizon.high))
     out = check_out_dir(out_dir, "out_dir")
 
     started = time.perf_counter()
-    seeds = list(range(seed0, seed0 + replications))
     per_task = max(1, math.ceil(len(labels) * replications / (workers * 4)))
     tasks = [
         (label, path, seeds[i : i + per_task], months)
@@ -266,9 +269,11 @@ def summary_text(result: ExperimentResult, seeds: Sequence[int]) -> str:
     bands, risk, gates = result.bands, result.risk, result.gates
     years = sorted(bands["year"].unique())
     mid, last = years[min(5, len(years) - 1)], years[-1]
+    shown = list(dict.fromkeys((mid, last)))  # one year when the run ends within its first
+    dates = dict(zip(bands["year"], bands["date"], strict=True))  # the last month recorded
     lines = [
-        f"{len(seeds)} seeds ({seeds[0]}-{seeds[-1]}) per scenario; "
-        f"median [5 %, 95 %] at the last month of {mid} and {last}",
+        f"{len(seeds)} seeds ({seeds[0]}-{seeds[-1]}) per scenario; median [5 %, 95 %] at "
+        + " and ".join(dates[y] for y in shown),
         "",
     ]
     gaps = wide(result.table, "funding_gap_usd_b").max(axis=1)
@@ -295,10 +300,9 @@ def summary_text(result: ExperimentResult, seeds: Sequence[int]) -> str:
         }
         lines += [
             f"{scenario}",
-            f"  world GW   {mid}: {band('capacity_online_gw', mid)}   "
-            f"{last}: {band('capacity_online_gw', last)}",
-            f"  focal GW   {mid}: {band('focal_capacity_online_gw', mid)}   "
-            f"{last}: {band('focal_capacity_online_gw', last)}",
+            "  world GW   " + "   ".join(f"{y}: {band('capacity_online_gw', y)}" for y in shown),
+            "  focal GW   "
+            + "   ".join(f"{y}: {band('focal_capacity_online_gw', y)}" for y in shown),
             f"  peak funding gap $bn (worst month of a run): {peak_gap(scenario)}",
             f"  P(reached by {last}): world 10 GW {end['p_world_10gw']:.2f}, "
             f"30 GW {end['p_world_30gw']:.2f}; focal 10 GW {end['p_focal_10gw']:.2f}, "
@@ -321,20 +325,30 @@ def add_experiment_parser(subparsers: argparse._SubParsersAction) -> argparse.Ar
         "experiment",
         help="run N seeds of each scenario in parallel; write tables, summary and plots",
     )
-    parser.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="names or .toml paths")
-    parser.add_argument("--replications", type=int, default=20, help="seeds per scenario")
     parser.add_argument(
-        "--workers", type=int, default=min(4, os.cpu_count() or 1), help="worker processes"
+        "scenarios", nargs="+", type=scenario_type, metavar="SCENARIO", help="names or .toml paths"
+    )
+    parser.add_argument("--replications", type=at_least_one, default=20, help="seeds per scenario")
+    parser.add_argument(
+        "--workers", type=at_least_one, default=min(4, os.cpu_count() or 1), help="worker processes"
     )
     parser.add_argument("--out", required=True, help="folder for tables, summary and plots")
-    parser.add_argument("--seed0", type=int, default=0, help="first seed (seeds seed0..seed0+N-1)")
-    parser.add_argument("--months", type=int, default=None, help="horizon (default: scenario's)")
+    parser.add_argument(
+        "--seed0", type=seed_type, default=0, help="first seed (seeds seed0..seed0+N-1)"
+    )
+    parser.add_argument(
+        "--months",
+        type=parameter_type("horizon_months"),
+        default=None,
+        help="horizon (default: scenario's)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(func=cmd_experiment)
     return parser
 
 
 def cmd_experiment(args: argparse.Namespace) -> int:
+    seeds = check_seeds(args.seed0, args.replications, "--seed0")  # before any run
     result = run_experiment(
         args.scenarios,
         replications=args.replications,
@@ -344,7 +358,6 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         months=args.months,
     )
-    seeds = range(args.seed0, args.seed0 + args.replications)
     print(summary_text(result, list(seeds)))
     print(f"\n{len(result.table)} rows in {result.wall_seconds:.1f} s; wrote to {result.out_dir}:")
     print("  " + ", ".join(f.name for f in result.files))

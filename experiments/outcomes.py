@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from environment.model import MODEL_COLUMNS
+from experiments.options import MAX_SEED, whole
 
 # Model columns reported as time series when ``series=True`` (one value per month, month 0 first).
 SERIES_COLUMNS: tuple[str, ...] = tuple(c for c in MODEL_COLUMNS if c != "date")
@@ -85,14 +86,20 @@ def simulate(
 
     ``params`` are world-parameter keywords of ``BuildoutModel``; ``horizon_months`` overrides
     the parameter of that name when given. Series come back as float arrays named by column.
+    ``seed`` and ``horizon_months`` must be whole numbers (numpy's and integral floats from
+    samplers too): a bool, a string or a fraction is refused, not silently truncated.
     """
     # Imported on call so that spec validation and a Dask scheduler need not load the model.
     from environment.model import BuildoutModel
+    from environment.parameters import PARAMETERS
 
+    seed = whole("seed", seed, high=MAX_SEED)
     kwargs = dict(params)
     if horizon_months is not None:
-        kwargs["horizon_months"] = int(horizon_months)
-    model = BuildoutModel(scenario=scenario, seed=int(seed), record_agents=False, **kwargs)
+        kwargs["horizon_months"] = PARAMETERS["horizon_months"].validate(
+            horizon_months, "simulate() argument"
+        )
+    model = BuildoutModel(scenario=scenario, seed=seed, record_agents=False, **kwargs)
     try:
         while model.running:
             model.step()

@@ -112,9 +112,10 @@ def binding_gate(model_df: pd.DataFrame) -> str:
 
 
 def summary(result: RunResult) -> str:
-    """A short text table: capacity by year, peak funding gap, defaults, binding gate."""
+    """A short text table: capacity by year and at the end (a horizon that is not whole years
+    would otherwise leave its last months out), peak funding gap, defaults, binding gate."""
     df = result.model
-    yearly = df[df["step"] % 12 == 0]
+    yearly = df[(df["step"] % 12 == 0) | (df["step"] == df["step"].max())]
     lines = [
         f"{'date':<8} {'world GW':>9} {'focal GW':>9} {'pipeline GW':>12} "
         f"{'focal revenue $bn/yr':>21} {'focal cash $bn':>15}"

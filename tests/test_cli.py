@@ -1,6 +1,7 @@
 """The gigawatt command line: a real run writes its tables; bad input leaves nothing behind."""
 
 import argparse
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -172,3 +173,90 @@ def test_months_and_set_horizon_together_are_refused(tmp_path, capsys, no_simula
     err = capsys.readouterr().err
     assert "--months 5" in err and "horizon_months" in err and "give one of them" in err
     assert not out.exists()
+
+
+def test_seed0_beyond_int64_is_refused_before_any_run(tmp_path, capsys, no_simulation):
+    """Tables store seeds as int64: a bigger last seed used to crash pyarrow after every run."""
+    out = tmp_path / "never"
+    argv = ["experiment", "baseline", "--replications", "2", "--months", "2", "--out", str(out)]
+    with pytest.raises(SystemExit) as exit_:
+        main([*argv, "--seed0", "99999999999999999999999"])
+    assert exit_.value.code == 2
+    assert "argument --seed0:" in capsys.readouterr().err
+    assert main([*argv, "--seed0", str(2**63 - 1)]) == 2  # the last seed, 2**63, is one too many
+    err = capsys.readouterr().err
+    assert "--seed0 = 9223372036854775807 is invalid" in err and "2**63 - 1" in err
+    assert not out.exists()
+
+
+def test_run_without_seed_draws_one_prints_it_and_it_repeats_the_run(tmp_path, capsys):
+    assert main(["run", "baseline", "--months", "3", "--out", str(tmp_path / "a")]) == 0
+    match = re.search(r"seed (\d+) \(drawn", capsys.readouterr().out)
+    assert match, "the drawn seed is printed"
+    argv = ["run", "baseline", "--months", "3", "--seed", match.group(1)]
+    assert main([*argv, "--out", str(tmp_path / "b")]) == 0
+    for name in ("model.csv", "agents.csv", "contracts.csv"):
+        assert (tmp_path / "a" / name).read_text() == (tmp_path / "b" / name).read_text()
+
+
+def test_viz_port_outside_1_to_65535_is_refused_before_serving(monkeypatch, capsys):
+    import viz.serve
+
+    def serve(host, port):
+        raise AssertionError(f"served on port {port}")
+
+    monkeypatch.setattr(viz.serve, "serve", serve)
+    for port in ("99999", "0", "http"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["viz", "--port", port])
+        assert exit_.value.code == 2
+        assert f"argument --port: {port!r} is invalid: allowed an integer >= 1 and <= 65535" in (
+            capsys.readouterr().err
+        )
+
+
+def test_missing_scenario_file_is_reported_as_a_missing_file(tmp_path, capsys, no_simulation):
+    out = tmp_path / "never"
+    for path in (str(tmp_path / "doesnotexist.toml"), str(tmp_path / "sub" / "x")):
+        with pytest.raises(SystemExit):
+            main(["run", path, "--seed", "1", "--out", str(out)])
+        err = capsys.readouterr().err
+        assert f"scenario file {path!r} not found" in err and "unknown scenario" not in err
+    assert not out.exists()
+
+
+def test_set_of_one_parameter_twice_is_refused(tmp_path, capsys, no_simulation):
+    out = tmp_path / "never"
+    argv = ["run", "baseline", "--seed", "1", "--out", str(out), "--months", "2"]
+    assert main([*argv, "--set", "ambition=1", "--set", "ambition=2"]) == 2
+    err = capsys.readouterr().err
+    assert "'ambition' is given twice" in err and "ambition=1.0" in err and "ambition=2.0" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "allowed"),
+    [
+        ("--quantile", "1.5", "allowed a number 0 < x < 1"),
+        ("--quantile", "0", "allowed a number 0 < x < 1"),
+        ("--seed", "-1", "allowed an integer >= 0 and <= 2**63 - 1"),
+        ("--particles", "1", "allowed an integer >= 2"),
+    ],
+)
+def test_calibrate_names_the_bad_option(tmp_path, capsys, no_simulation, option, value, allowed):
+    out = tmp_path / "never"
+    argv = ["calibrate", "history-2025", "--observed", OBSERVED, "--params", "ambition"]
+    with pytest.raises(SystemExit) as exit_:
+        main([*argv, "--out", str(out), option, value])
+    assert exit_.value.code == 2
+    assert f"argument {option}: {value!r} is invalid: {allowed}" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_run_summary_ends_with_the_last_month_of_a_part_year(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", "baseline", "--seed", "1", "--months", "18", "--out", str(out)]) == 0
+    table = capsys.readouterr().out.split("\n\n")[1].splitlines()
+    assert [line.split()[0] for line in table[1:]] == ["2026-01", "2027-01", "2027-07"]
+    last = pd.read_csv(out / "model.csv").iloc[-1]
+    assert table[-1].split()[1] == f"{last['capacity_online_gw']:.1f}"

@@ -97,6 +97,7 @@ def test_focal_default_series_matches_the_model(small):
         ({"replications": 2.5}, "replications = 2.5 is invalid"),
         ({"workers": 0}, "workers = 0 is invalid"),
         ({"seed0": -1}, "seed0 = -1 is invalid"),
+        ({"seed0": 2**63 - 1}, "seed0 = 9223372036854775807 is invalid with 2 seeds"),
     ],
 )
 def test_bad_input_fails_before_any_run_and_writes_nothing(tmp_path, kwargs, needle):
@@ -208,3 +209,13 @@ def test_efficiency_shock_strands_capacity_and_crunch_raises_default_risk(tmp_pa
     assert np.mean(shock > base) >= 2 / 3  # seed by seed (same seeds), most strand more
     end = result.risk[result.risk["year"] == result.risk["year"].max()].set_index("scenario")
     assert end.loc["capital-crunch", "p_focal_default"] > end.loc["baseline", "p_focal_default"]
+
+
+def test_summary_of_a_run_shorter_than_a_year_names_the_month_it_ends(tmp_path):
+    """One month from 2026-01 ends at 2026-02: not "the last month of 2026 and 2026"."""
+    result = run_experiment(["baseline"], 2, 1, tmp_path / "x", progress=False, months=1)
+    text = (tmp_path / "x" / "summary.txt").read_text()
+    assert text.splitlines()[0] == "2 seeds (0-1) per scenario; median [5 %, 95 %] at 2026-02"
+    world = next(line for line in text.splitlines() if "world GW" in line)
+    assert world.count("2026:") == 1
+    assert result.table["date"].max() == "2026-02"

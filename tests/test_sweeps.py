@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -88,6 +89,35 @@ def test_batch_run_returns_one_row_per_agent_of_each_run():
     assert set(rows["Step"]) == {12}
     assert (rows["date"] == "2027-01").all()
     assert np.isfinite(rows[[c for c in model_only if c != "date"]].to_numpy(float)).all()
+
+
+def test_simulate_refuses_bools_strings_and_fractions_but_takes_what_samplers_give():
+    """int() would run some other seed or horizon than the one asked for; numpy integers and
+    integral floats (what samplers and data frames hand over) are still taken."""
+    for seed, horizon, needle in [
+        (True, 12, "seed = True is invalid"),
+        ("3", 12, "seed = '3' is invalid"),
+        (1.9, 12, "seed = 1.9 is invalid"),
+        (1, 12.7, "'horizon_months' = 12.7 is invalid"),
+        (1, "12", "'horizon_months' = '12' is invalid"),
+        (1, False, "'horizon_months' = False is invalid"),
+    ]:
+        with pytest.raises(ValueError, match=re.escape(needle)):
+            simulate({}, seed, horizon)
+    want = simulate({}, 3, 6)
+    for seed, horizon in [(np.int64(3), np.int32(6)), (3.0, 6.0), (np.float64(3.0), 6)]:
+        assert simulate({}, seed, horizon) == want
+
+
+def test_ema_model_refuses_a_zero_horizon_and_no_replications():
+    """0 used to read as "the default horizon" (120 months) instead of being refused."""
+    from experiments.ema_adapter import build_model
+
+    with pytest.raises(ValueError, match=r"'horizon_months' = 0 is invalid: allowed \[1, 600\]"):
+        build_model({"ambition": [0.5, 2.0]}, horizon_months=0)
+    with pytest.raises(ValueError, match="replications = 0 is invalid: allowed an integer >= 1"):
+        build_model({"ambition": [0.5, 2.0]}, replications=0)
+    assert build_model({"ambition": [0.5, 2.0]}).constants["horizon_months"].value == 120
 
 
 def test_simulate_is_pure_and_reports_every_outcome():

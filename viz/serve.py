@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from experiments.options import port_type
+
 APP = Path(__file__).with_name("app.py")
 
 
@@ -59,7 +61,7 @@ def add_viz_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
         "viz", help="open the SolaraViz browser page on localhost", description=__doc__
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8765, help="port to listen on")
+    parser.add_argument("--port", type=port_type, default=8765, help="port to listen on, 1-65535")
     parser.set_defaults(func=_run)
     return parser
 

@@ -13,15 +13,16 @@ from __future__ import annotations
 import argparse
 
 from experiments.experiment import first_year, run_experiment, wide
+from experiments.options import at_least_one, out_dir_type
 
 WEEKLY_GW_PER_YEAR = 52.0  # 1 GW a week (digest A)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replications", type=int, default=30)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--out", default="runs/study-gigawatt-a-week")
+    parser.add_argument("--replications", type=at_least_one, default=30)
+    parser.add_argument("--workers", type=at_least_one, default=2)
+    parser.add_argument("--out", type=out_dir_type, default="runs/study-gigawatt-a-week")
     args = parser.parse_args(argv)
 
     scenarios = ["baseline", "gigawatt-a-week"]

@@ -16,6 +16,7 @@ import numpy as np
 from ema_workbench.analysis import prim
 
 from experiments.ema_adapter import DaskEvaluator, build_model, lhs_scenarios
+from experiments.options import at_least_one, fraction_type, parameter_type, seed_type
 
 # Plausible rather than allowed ranges: the full table ranges would mostly explore worlds with
 # no capital or no demand, where the answer is trivial.
@@ -34,13 +35,20 @@ UNCERTAINTIES: dict[str, list[float]] = {
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--experiments", type=int, default=500)
-    parser.add_argument("--replications", type=int, default=2, help="seeds per experiment")
-    parser.add_argument("--horizon", type=int, default=120, help="months")
-    parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--experiments", type=at_least_one, default=500)
+    parser.add_argument("--replications", type=at_least_one, default=2, help="seeds per experiment")
+    parser.add_argument(
+        "--horizon", type=parameter_type("horizon_months"), default=120, help="months"
+    )
+    parser.add_argument("--seed", type=seed_type, default=2026)
+    parser.add_argument("--workers", type=at_least_one, default=2)
     parser.add_argument("--scheduler", default="local", help='"local" or tcp://HOST:PORT')
-    parser.add_argument("--threshold", type=float, default=0.8, help="PRIM density target")
+    parser.add_argument(  # the share of a box's experiments that default: above 1 none can
+        "--threshold",
+        type=fraction_type(high_open=False),
+        default=0.8,
+        help="PRIM density target, 0 < x <= 1",
+    )
     args = parser.parse_args(argv)
 
     model = build_model(

@@ -13,14 +13,15 @@ import argparse
 
 from environment.scenario import list_scenarios
 from experiments.experiment import run_experiment, wide
+from experiments.options import at_least_one, out_dir_type, scenario_type
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenarios", nargs="*", default=None)
-    parser.add_argument("--replications", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--out", default="runs/study-scenario-comparison")
+    parser.add_argument("scenarios", nargs="*", type=scenario_type, default=None)
+    parser.add_argument("--replications", type=at_least_one, default=20)
+    parser.add_argument("--workers", type=at_least_one, default=2)
+    parser.add_argument("--out", type=out_dir_type, default="runs/study-scenario-comparison")
     args = parser.parse_args(argv)
 
     scenarios = args.scenarios or list_scenarios()
