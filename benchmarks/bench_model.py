@@ -36,6 +36,8 @@ from pathlib import Path
 
 import mesa
 
+from experiments.options import at_least_one
+
 ROOT = Path(__file__).resolve().parents[1]
 BOLTZMANN_AGENTS = 100
 BOLTZMANN_STEPS = 1000
@@ -303,17 +305,6 @@ def profile(copies: int, months: int, seed: int, top: int = 25) -> None:
         profiler.runcall(model.run, months)
     stats = pstats.Stats(profiler)
     stats.sort_stats("cumulative").print_stats(top)
-
-
-def at_least_one(text: str) -> int:
-    """An argparse type: a whole number of 1 or more, or a message saying so."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
-    return value
 
 
 def _scales(text: str) -> list[int]:

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_model import at_least_one
+from experiments.options import at_least_one
 from experiments.sweep import run_sweep
 
 SOBOL8 = Path(__file__).resolve().parents[1] / "experiments" / "specs" / "sobol8.toml"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.bench_model import at_least_one  # noqa: E402  (after the path is set)
+from experiments.options import at_least_one  # noqa: E402  (after the path is set)
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:

@@ -52,7 +52,7 @@ def test_benchmarks_refuse_bad_sizes_by_name(args):
     done = bench(*args)
     assert done.returncode == 2
     flag = next(a for a in args if a.startswith("--"))
-    assert flag in done.stderr and "must be an integer >= 1" in done.stderr
+    assert flag in done.stderr and "allowed an integer >= 1" in done.stderr
     assert done.stdout == ""  # refused before any measuring started
 
 
