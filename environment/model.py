@@ -344,16 +344,16 @@ class BuildoutModel(mesa.Model):
                 "stage 'building' to have it connect later"
             )
         # A campus energised so long before the start that its PPA would have lapsed is taken
-        # to have renewed it: it starts the run with a term in force.
-        end = energise + PPA_TERM_MONTHS if energise + PPA_TERM_MONTHS > 0 else PPA_TERM_MONTHS
+        # to have renewed it: it starts the run with a fresh term in force.
+        start = energise if energise + PPA_TERM_MONTHS > 0 else 0
         price = row["ppa_price_usd_mwh"] or gov.utility.power_price_usd_mwh()
         pr.ppa = self.contracts.sign(
             PowerPurchaseAgreement(
                 payer=lab,
                 payee=gov.utility,
-                signed_month=min(0, energise),
-                start_month=energise,
-                end_month=end,
+                signed_month=min(0, start),
+                start_month=start,
+                end_month=start + PPA_TERM_MONTHS,
                 capacity_gw=pr.size_gw,
                 price_usd_mwh=price,
                 minimum_take_share=self.p.ppa_minimum_take_share,

@@ -32,10 +32,17 @@ from environment.contracts import (
     Loan,
     PowerPurchaseAgreement,
 )
+from environment.markets.power import PPA_TERM_MONTHS
 from environment.model import BuildoutModel
 from environment.parameters import PARAMETERS, Parameter, defaults, validate
 from environment.projects import ONLINE
-from environment.scenario import list_scenarios, load_scenario, month_label, scenario_path
+from environment.scenario import (
+    list_scenarios,
+    load_scenario,
+    month_index,
+    month_label,
+    scenario_path,
+)
 from experiments.outcomes import release
 from experiments.run import collect, summary
 
@@ -397,6 +404,18 @@ def test_any_parameters_in_range_give_a_sane_world(scenario, overrides, months, 
 
 def test_a_late_start_date_keeps_power_contracts_behind_capacity():
     run_checked(seed=0, start_date="2040-01", horizon_months=24)
+
+
+def test_a_power_contract_lapsed_before_a_late_start_is_renewed_for_one_term():
+    """Campuses energised in 2025-26, a world starting in 2045: each PPA is one fresh 15-year
+    term from the start (one ran from 2026 to a term's end after the start, 34 years)."""
+    model = run_checked(seed=0, start_date="2045-01", horizon_months=12)
+    table = model.contracts_table()
+    opening = table[(table["kind"] == "ppa") & (table["signed"] <= "2045-01")]
+    assert len(opening) > 0
+    for start, end in zip(opening["start"], opening["end"], strict=True):
+        assert start == "2045-01"
+        assert month_index(start, end) == PPA_TERM_MONTHS - 1  # end: the term's last month
 
 
 def test_the_invariants_can_fail():
