@@ -43,6 +43,7 @@ def no_work(monkeypatch):
         ("scenario_comparison", ["nosuch"], "argument scenarios: unknown scenario 'nosuch'"),
         ("scenario_comparison", ["x.toml"], "scenario file 'x.toml' not found"),
         ("scenario_comparison", ["--replications", "0"], "argument --replications: '0'"),
+        ("scenario_comparison", ["baseline", "baseline"], "baseline given twice"),
     ],
 )
 def test_study_options_are_refused_by_name_before_any_work(capsys, no_work, study, argv, needle):

@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=at_least_one, default=2)
     parser.add_argument("--out", type=out_dir_type, default="runs/study-scenario-comparison")
     args = parser.parse_args(argv)
+    repeated = sorted({s for s in args.scenarios if args.scenarios.count(s) > 1})
+    if repeated:
+        parser.error(f"argument scenarios: {', '.join(repeated)} given twice; name each once")
 
     scenarios = args.scenarios or list_scenarios()
     result = run_experiment(scenarios, args.replications, args.workers, args.out)
