@@ -100,9 +100,21 @@ def test_sliders_at_default_leave_the_scenario_alone_and_moved_ones_override():
 
 def test_seed_text():
     assert controls.parse_seed(" 7 ") == 7
-    assert controls.parse_seed("") is None
-    with pytest.raises(ValueError, match="seed"):
-        controls.parse_seed("abc")
+    for bad in ("abc", "-1", str(2**63), "1.5"):
+        with pytest.raises(ValueError, match="seed"):
+            controls.parse_seed(bad)
+
+
+def test_a_blank_seed_is_drawn_shown_and_repeats_the_run():
+    drawn = controls.VizModel(**{**controls.initial_values(), "seed": " "})
+    assert isinstance(drawn.viz_seed, int) and f"seed {drawn.viz_seed}" in C.run_summary(drawn)
+    again = controls.VizModel(**{**controls.initial_values(), "seed": str(drawn.viz_seed)})
+    for model in (drawn, again):
+        model.run(12)
+    pd.testing.assert_frame_equal(
+        drawn.datacollector.get_model_vars_dataframe(),
+        again.datacollector.get_model_vars_dataframe(),
+    )
 
 
 def test_viz_model_applies_the_page_inputs():

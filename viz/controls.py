@@ -13,6 +13,7 @@ from typing import Any
 from environment.model import BuildoutModel
 from environment.parameters import PARAMETERS
 from environment.scenario import list_scenarios
+from experiments.options import MAX_SEED, fresh_seed, whole
 
 #: Parameters with a slider, in sidebar order, with the short label the narrow sidebar shows
 #: (the unit is appended from the table).
@@ -94,7 +95,11 @@ def model_params() -> dict[str, Any]:
             "values": list_scenarios(),
             "label": "scenario",
         },
-        "seed": {"type": "InputText", "value": str(DEFAULT_SEED), "label": "seed (blank = random)"},
+        "seed": {
+            "type": "InputText",
+            "value": str(DEFAULT_SEED),
+            "label": "seed (blank = draw one)",
+        },
         "efficiency_shock": {
             "type": "Select",
             "value": SHOCK_SCENARIO,
@@ -107,17 +112,19 @@ def model_params() -> dict[str, Any]:
     return params
 
 
-def parse_seed(seed: Any) -> int | None:
-    """The seed box's text as an int; blank means a random seed. Bad text raises ValueError."""
-    if seed is None or isinstance(seed, int):
-        return seed
-    text = str(seed).strip()
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"seed must be a whole number or blank, got {seed!r}") from None
+def parse_seed(seed: Any) -> int:
+    """The seed box's text as an int. Blank draws a fresh seed, which the page shows, so a run
+    someone found interesting can be repeated. Bad text raises ValueError."""
+    if seed is None or (isinstance(seed, str) and not seed.strip()):
+        return fresh_seed()
+    if isinstance(seed, str):
+        try:
+            seed = int(seed.strip())
+        except ValueError:
+            raise ValueError(
+                f"seed must be a whole number from 0 to 2**63 - 1, or blank; got {seed!r}"
+            ) from None
+    return whole("seed", seed, high=MAX_SEED)
 
 
 def _clean(name: str, value: Any) -> Any:
@@ -173,7 +180,7 @@ class VizModel(BuildoutModel):
         kwargs.pop("scenario", None)
         built = model_kwargs(scenario_name, seed, efficiency_shock, **kwargs)
         super().__init__(**built)
-        self.viz_seed: int | None = built["seed"]  # shown on the page (None = random)
+        self.viz_seed: int = built["seed"]  # shown on the page
 
 
 def initial_values() -> dict[str, Any]:
