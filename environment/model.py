@@ -1057,9 +1057,7 @@ class BuildoutModel(mesa.Model):
         load = fsum(u.load_gw for u in self.utilities)
         self.grid_reserve_margin = generation / load - 1.0 if load > 0 else 0.0
         # The world figure averages a short grid away; the tightest one is where load is shed.
-        self.tightest_reserve_margin = min(
-            (u.reserve_margin for u in self.utilities), default=self.grid_reserve_margin
-        )
+        self.tightest_reserve_margin = min(u.reserve_margin for u in self.utilities)
         self.load_shed_gw = fsum(u.load_shed_gw for u in self.utilities)
         self.investor_sentiment = (
             fsum(i.sentiment for i in self.investors) / len(self.investors)

@@ -205,8 +205,7 @@ def check_grid(model: BuildoutModel) -> None:
             )
         served_dc = u.dc_load_gw * u.dc_supply_share
         assert served_dc == pytest.approx(max(0.0, u.dc_load_gw - shortfall), abs=GW_TOL)
-    if model.utilities:
-        assert model.tightest_reserve_margin == min(u.reserve_margin for u in model.utilities)
+    assert model.tightest_reserve_margin == min(u.reserve_margin for u in model.utilities)
 
 
 def check_leases(model: BuildoutModel) -> None:
