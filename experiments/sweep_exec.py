@@ -9,6 +9,7 @@ raises is turned into a row with its error; it never stops the other runs.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import gc
 import multiprocessing
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -148,7 +149,15 @@ def connect(scheduler: str) -> Any:
     try:
         client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
     except (OSError, ValueError) as err:  # OSError includes TimeoutError
-        raise ValueError(f"--scheduler {scheduler!r} cannot be used ({err}): {allowed}") from None
+        reason = str(err)
+    else:
+        reason = None
+    if reason is not None:
+        # The half-started client closes in its __del__. Left to the garbage collector, that can
+        # run inside the next Client's start, which holds the lock its close waits for: a
+        # deadlock (seen in CI). Collected here, it closes while nothing else is starting.
+        gc.collect()
+        raise ValueError(f"--scheduler {scheduler!r} cannot be used ({reason}): {allowed}")
     try:
         client.wait_for_workers(1, timeout=WORKER_TIMEOUT_S)
     except (OSError, ValueError):

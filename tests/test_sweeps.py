@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import math
 import os
@@ -300,6 +301,26 @@ def test_unusable_scheduler_is_refused_and_leaves_nothing(tmp_path, monkeypatch,
     with pytest.raises(ValueError, match=rf"--scheduler '{address}' cannot be used .*allowed"):
         run_sweep(TINY, out, progress=False, scheduler=address)
     assert not out.exists()
+
+
+def test_a_failed_connection_leaves_no_client_for_the_garbage_collector(monkeypatch):
+    """A half-started Client left for the collector closed itself inside the next Client's
+    start and deadlocked CI (distributed's loop lock); connect collects it at once."""
+    from distributed import Client
+
+    def clients() -> int:
+        return sum(isinstance(o, Client) for o in gc.get_objects())
+
+    monkeypatch.setattr(sweep_exec, "CONNECT_TIMEOUT_S", 1)
+    gc.collect()
+    before = clients()
+    gc.disable()  # only connect may collect
+    try:
+        with pytest.raises(ValueError, match="cannot be used"):
+            sweep_exec.connect(f"tcp://127.0.0.1:{free_port()}")
+        assert clients() == before
+    finally:
+        gc.enable()
 
 
 #: The Ishigami inputs as a sweep spec's tail (the fourth is the dummy).
