@@ -8,7 +8,7 @@ when the payer defaults.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from math import fsum
 from typing import TYPE_CHECKING, ClassVar, Literal
@@ -235,12 +235,12 @@ class MoneyFlows(Mapping):
         legs = self._legs.get((src, dst))
         if legs is None:
             legs = self._legs[(src, dst)] = {"financing": 0.0, "commercial": 0.0}
-        legs[leg] += amount_usd_b
         if leg == "financing":
             self.financing_pairs[(src, dst)] = None
-        elif amount_usd_b > 0:
+        elif amount_usd_b > 0 and legs["commercial"] == 0:  # the pair's first payment
             self.payers_of.setdefault(dst, {})[src] = None
             self.payees_of.setdefault(src, {})[dst] = None
+        legs[leg] += amount_usd_b
 
     def __getitem__(self, pair: tuple[str, str]) -> dict[str, float]:
         return self._legs[pair]
@@ -330,6 +330,13 @@ class ContractBook:
             loans = self._active.get(borrower, {}).get((Loan, "payer"), ())
             debt = self._debt_usd_b[borrower] = fsum(c.principal_usd_b for c in loans)
         return debt
+
+    def active_by_payer(self) -> Iterator[Iterable[Contract]]:
+        """Each agent's active contracts as payer (in signing order), for agents that have any."""
+        for index in self._active.values():
+            debts = index.get((None, "payer"))
+            if debts:
+                yield debts
 
     def active_parties(self) -> int:
         """How many agents are party to at least one active contract."""

@@ -51,12 +51,19 @@ class Ledger:
 
     def transfer(self, payer: Party, payee: Party, amount_usd_b: float, purpose: str) -> float:
         """Move ``amount_usd_b`` from payer to payee (either may be an outside account)."""
-        if amount_usd_b < 0:
-            raise ValueError(f"transfer amount must be >= 0, got {amount_usd_b}")
-        if amount_usd_b == 0:
+        if amount_usd_b <= 0:
+            if amount_usd_b < 0:
+                raise ValueError(f"transfer amount must be >= 0, got {amount_usd_b}")
             return 0.0
-        self._move(payer, -amount_usd_b)
-        self._move(payee, amount_usd_b)
+        # The two legs inline: this runs for every bill of every agent every month.
+        if isinstance(payer, str):
+            self._move_outside(payer, -amount_usd_b)
+        else:
+            payer.cash_usd_b -= amount_usd_b
+        if isinstance(payee, str):
+            self._move_outside(payee, amount_usd_b)
+        else:
+            payee.cash_usd_b += amount_usd_b
         self.flows_usd_b[purpose] += amount_usd_b
         return amount_usd_b
 
@@ -68,13 +75,10 @@ class Ledger:
         self.transfer(payer, payee, paid, purpose)
         return amount_usd_b - paid
 
-    def _move(self, party: Party, amount_usd_b: float) -> None:
-        if isinstance(party, str):
-            if party not in self.outside:
-                raise KeyError(f"unknown outside account {party!r}; known: {OUTSIDE}")
-            self.outside[party] += amount_usd_b
-        else:
-            party.cash_usd_b += amount_usd_b
+    def _move_outside(self, account: str, amount_usd_b: float) -> None:
+        if account not in self.outside:
+            raise KeyError(f"unknown outside account {account!r}; known: {OUTSIDE}")
+        self.outside[account] += amount_usd_b
 
     def money_in_system_usd_b(self) -> float:
         return fsum(a.cash_usd_b for a in self._agents) + fsum(self.outside.values())

@@ -1087,9 +1087,8 @@ class BuildoutModel(mesa.Model):
 
     def _record_network(self) -> None:
         """Systemic-risk figures of the contract network (see ``environment/network.py``)."""
-        active = self.contracts.active()
         self.circular_financing_usd_b = circulating_usd_b(self.contracts.flows)
-        self.largest_exposure_share = largest_exposure_share(active, self.month)
+        self.largest_exposure_share = largest_exposure_share(self.contracts, self.month)
         self.capacity_hhi = hhi(lab.capacity_online_gw for lab in self.labs if not lab.defaulted)
         self.chip_supply_hhi = hhi(v.production_gw_per_year for v in self.vendors)
         self.focal_centrality = degree_centrality(self.contracts, self.focal_lab)

@@ -202,14 +202,17 @@ def exposures(contracts: Iterable[Contract], month: int):
     return table.sort_values(["agent", "counterparty"], ignore_index=True)
 
 
-def largest_exposure_share(contracts: Iterable[Contract], month: int) -> float:
-    """Share of all outstanding claims in the network owed by the single largest debtor."""
-    owed_by: dict[str, float] = defaultdict(float)
-    for c in contracts:
-        if c.status == ACTIVE:
-            owed_by[c.payer.name] += c.remaining_value_usd_b(month)
-    total = fsum(owed_by.values())
-    return max(owed_by.values()) / total if total > 0 else 0.0
+def largest_exposure_share(book: ContractBook, month: int) -> float:
+    """Share of all outstanding claims in the network owed by the single largest debtor
+    (each debtor's claims read from the book's index, in signing order)."""
+    owed_by = []
+    for debts in book.active_by_payer():
+        owed = 0.0
+        for c in debts:
+            owed += c.remaining_value_usd_b(month)
+        owed_by.append(owed)
+    total = fsum(owed_by)
+    return max(owed_by) / total if total > 0 else 0.0
 
 
 def hhi(values: Iterable[float]) -> float:
