@@ -11,6 +11,7 @@ cites the seed digest or says it is an assumption (as a TOML comment).
 
 from __future__ import annotations
 
+import os
 import tomllib
 from itertools import groupby
 from pathlib import Path
@@ -145,16 +146,22 @@ _ENTRANT_SECTION = {"new_lab": "labs", "new_vendor": "vendors", "new_investor": 
 
 
 def scenario_path(name_or_path: str | Path) -> Path:
+    """The file of a scenario. Text ending in ``.toml`` or holding a folder separator is a path,
+    anything else a name in the library: the one place deciding which, so that a path that does
+    not exist is reported as a missing file, not as an unknown scenario name."""
     if not isinstance(name_or_path, str | Path):
         raise ValueError(f"scenario must be a scenario name or a .toml path, got {name_or_path!r}")
-    path = Path(name_or_path)
-    if path.suffix == ".toml" and path.exists():
+    text = str(name_or_path)
+    if text.endswith(".toml") or "/" in text or os.sep in text:
+        path = Path(text)
+        if not path.is_file():
+            raise ValueError(f"scenario file {text!r} not found")
+        if path.suffix != ".toml":
+            raise ValueError(f"scenario file {text!r} is not a .toml file")
         return path
-    path = SCENARIO_DIR / f"{name_or_path}.toml"
-    if not path.exists():
-        raise ValueError(
-            f"unknown scenario {str(name_or_path)!r}; available: {', '.join(list_scenarios())}"
-        )
+    path = SCENARIO_DIR / f"{text}.toml"
+    if not path.is_file():
+        raise ValueError(f"unknown scenario {text!r}; available: {', '.join(list_scenarios())}")
     return path
 
 

@@ -11,10 +11,8 @@ from __future__ import annotations
 import argparse
 import math
 import numbers
-import os
 import secrets
 from collections.abc import Callable
-from pathlib import Path
 
 #: The largest seed accepted: seeds are stored in int64 columns (runs.parquet, sweep tables),
 #: which cannot hold more, so a bigger one would fail only when the results are written.
@@ -121,18 +119,11 @@ def parameter_type(name: str) -> Callable[[str], int | float]:
     return parse
 
 
-def looks_like_path(text: str) -> bool:
-    """Whether a scenario argument names a file rather than a scenario of the library."""
-    return text.endswith(".toml") or "/" in text or os.sep in text
-
-
 def scenario_type(text: str) -> str:
-    """An argparse type: a scenario name or .toml path that loads (every field validated). A
-    path that does not exist is reported as a missing file, not as an unknown scenario name."""
+    """An argparse type: a scenario name or .toml path that loads (every field validated; a
+    missing file is told apart from an unknown name by ``environment.scenario.scenario_path``)."""
     from environment.scenario import load_scenario
 
-    if looks_like_path(text) and not Path(text).is_file():
-        raise argparse.ArgumentTypeError(f"scenario file {text!r} not found")
     try:
         load_scenario(text)
     except ValueError as err:

@@ -113,9 +113,17 @@ def test_a_zero_tariff_or_an_empty_contract_is_refused(tmp_path, field, allowed)
         load_scenario(path)
 
 
-def test_unknown_scenario_lists_the_available_ones():
-    with pytest.raises(ValueError, match="available: .*baseline"):
+def test_unknown_scenario_name_and_missing_scenario_file_are_told_apart(tmp_path):
+    with pytest.raises(ValueError, match="^unknown scenario 'atlantis'; available: .*baseline"):
         load_scenario("atlantis")
+    for path in (tmp_path / "atlantis.toml", str(tmp_path / "sub" / "atlantis"), "atlantis.toml"):
+        with pytest.raises(ValueError) as err:
+            load_scenario(path)
+        assert str(err.value) == f"scenario file {str(path)!r} not found"
+    notes = tmp_path / "notes.txt"
+    notes.write_text(scenario_path("baseline").read_text())
+    with pytest.raises(ValueError, match="is not a .toml file"):
+        load_scenario(notes)
 
 
 def test_user_scenario_copied_from_baseline_runs(tmp_path):
