@@ -409,6 +409,12 @@ def write_outputs(
 
 # --- command line ---------------------------------------------------------------------------
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    if args.max_simulations < args.particles:  # before any worker starts or folder is written
+        raise ValueError(
+            f"--max-simulations = {args.max_simulations} is invalid with --particles "
+            f"{args.particles}: allowed an integer >= {args.particles} (generation 0 alone "
+            "runs --particles models)"
+        )
     post = calibrate(
         args.scenario,
         args.observed,
@@ -463,7 +469,7 @@ def add_calibrate_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--max-simulations",
         type=at_least_one,
         default=20_000,
-        help="model-run budget (default 20000)",
+        help="model-run budget, at least --particles (default 20000)",
     )
     p.add_argument("--seed", type=seed_type, default=0, help="calibration seed (default 0)")
     p.add_argument("--workers", type=at_least_one, default=1, help="local processes (default 1)")

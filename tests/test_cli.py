@@ -253,6 +253,23 @@ def test_calibrate_names_the_bad_option(tmp_path, capsys, no_simulation, option,
     assert not out.exists()
 
 
+def test_calibrate_budget_below_particles_is_refused_before_any_worker(
+    tmp_path, monkeypatch, capsys, no_simulation
+):
+    import experiments.calibrate
+
+    def evaluator(*args, **kwargs):
+        raise AssertionError("the workers started before the options were checked")
+
+    monkeypatch.setattr(experiments.calibrate, "evaluator", evaluator)
+    out = tmp_path / "never"
+    argv = ["calibrate", "history-2025", "--observed", OBSERVED, "--params", "ambition"]
+    assert main([*argv, "--out", str(out), "--particles", "50", "--max-simulations", "10"]) == 2
+    err = capsys.readouterr().err
+    assert "--max-simulations = 10 is invalid with --particles 50: allowed an integer >= 50" in err
+    assert not out.exists()
+
+
 def test_run_summary_ends_with_the_last_month_of_a_part_year(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["run", "baseline", "--seed", "1", "--months", "18", "--out", str(out)]) == 0
