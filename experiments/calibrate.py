@@ -134,6 +134,18 @@ def distances(simulated: np.ndarray, observations: Sequence[Observation]) -> np.
     return np.where(np.isfinite(d), d, np.inf)
 
 
+def check_settings(
+    particles: int, generations: int, quantile: float, max_simulations: int, seed: int
+) -> tuple[int, int, int, int]:
+    """The ABC-SMC settings, checked (callers run it before starting any worker)."""
+    particles = whole("particles", particles, low=2)
+    generations = whole("generations", generations, low=1)
+    if isinstance(quantile, bool) or not 0 < quantile < 1:  # (NaN fails too)
+        raise ValueError(f"quantile = {quantile!r} is invalid: allowed a number 0 < x < 1")
+    max_simulations = whole("max_simulations", max_simulations, low=particles)
+    return particles, generations, max_simulations, whole("seed", seed, high=MAX_SEED)
+
+
 def abc_smc(
     scenario: str | Path,
     observations: Sequence[Observation],
@@ -153,12 +165,10 @@ def abc_smc(
     ``max_simulations`` model runs in total; ``fixed`` are overrides held constant.
     """
     names = check_params(names)
-    particles = whole("particles", particles, low=2)
-    generations = whole("generations", generations, low=1)
-    if isinstance(quantile, bool) or not 0 < quantile < 1:  # (NaN fails too)
-        raise ValueError(f"quantile = {quantile!r} is invalid: allowed a number 0 < x < 1")
-    max_simulations = whole("max_simulations", max_simulations, low=particles)
-    rng = np.random.default_rng(whole("seed", seed, high=MAX_SEED))
+    particles, generations, max_simulations, seed = check_settings(
+        particles, generations, quantile, max_simulations, seed
+    )
+    rng = np.random.default_rng(seed)
     low = np.array([float(PARAMETERS[n].low) for n in names])
     high = np.array([float(PARAMETERS[n].high) for n in names])
     is_int = np.array([PARAMETERS[n].kind is int for n in names])
@@ -334,6 +344,7 @@ def calibrate(
     source = scenario_path(scenario)
     observations = load_observed(observed_path, scenario)
     scenario_window(scenario)
+    check_settings(particles, generations, quantile, max_simulations, seed)
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     check_out_dir(out, "out")

@@ -143,6 +143,16 @@ def test_bad_file_fails_before_any_run_or_output(tmp_path):
         backtest(SCENARIO, path, seeds=5, out=out)
     with pytest.raises(ValueError, match="bogus"):
         calibrate(SCENARIO, path, ["ambition"], out=out)
+    good = _write(tmp_path, HEADER + "2025-12,lab_cash_usd_b,1,,,x\n", "good.csv")
+    for settings, message in [
+        ({"particles": 50, "max_simulations": 10}, "max_simulations = 10"),
+        ({"quantile": 1.0}, "quantile = 1.0"),
+        ({"generations": 0}, "generations"),
+    ]:
+        with pytest.raises(ValueError, match=message):  # before any worker or Dask client
+            calibrate(
+                SCENARIO, good, ["ambition"], out=out, scheduler="tcp://0.0.0.0:1", **settings
+            )
     with pytest.raises(ValueError, match="unknown parameter 'nope'"):
         check_params(["nope"])
     with pytest.raises(ValueError, match="cannot be calibrated"):
