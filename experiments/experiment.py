@@ -93,6 +93,11 @@ def _run_batch(label: str, scenario: str, seeds: list[int], months: int | None) 
 
 
 # --- validation ----------------------------------------------------------------------------------
+def scenario_label(scenario: str) -> str:
+    """How a scenario is named in tables and plots: its name, or a path's file stem."""
+    return Path(scenario).stem if str(scenario).endswith(".toml") else str(scenario)
+
+
 def _labels(scenarios: Sequence[str]) -> dict[str, str]:
     """Scenario label (name, or file stem for a path) -> what to load; loads each to validate."""
     if isinstance(scenarios, str) or not scenarios:
@@ -100,7 +105,7 @@ def _labels(scenarios: Sequence[str]) -> dict[str, str]:
     labels: dict[str, str] = {}
     for scenario in scenarios:
         load_scenario(scenario)  # raises ValueError naming the bad scenario or field
-        label = Path(scenario).stem if str(scenario).endswith(".toml") else str(scenario)
+        label = scenario_label(scenario)
         if label in labels:
             raise ValueError(f"scenario {label!r} is given twice")
         labels[label] = str(scenario)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 
 from environment.scenario import list_scenarios
-from experiments.experiment import run_experiment, wide
+from experiments.experiment import run_experiment, scenario_label, wide
 from experiments.options import at_least_one, out_dir_type, scenario_type
 
 
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{'P(focal 30GW)':>14}{'P(default)':>11}  binds most"
     )
     for s in scenarios:
-        label = s.removesuffix(".toml").rsplit("/", 1)[-1]
+        label = scenario_label(s)
         print(
             f"{label:<22}{world.loc[label].iloc[:, 60].median():>12.1f}"
             f"{world.loc[label].iloc[:, -1].median():>13.1f}"
