@@ -223,12 +223,18 @@ class AILab(GigawattAgent):
         )
 
     def funding_request(self, urgent_only: bool = False) -> FundingRequest | None:
+        """What it asks investors for: its runway need less its cash, or (``urgent_only``) its
+        unpaid bills. An emergency round's money counts toward the month's runway need; the
+        need itself is not replaced by the bills, or the gap would read 0 in the very months
+        a lab runs out of cash."""
         if self.defaulted:
             return None
-        arrears = self.arrears_total_usd_b
-        need = arrears if urgent_only else self.cash_need_usd_b() - self.cash_usd_b
-        self.funding_requested_usd_b = self.funding_gap_usd_b = max(0.0, need)
-        self.funding_raised_usd_b = 0.0
+        if urgent_only:
+            need = self.arrears_total_usd_b
+        else:
+            need = self.cash_need_usd_b() - self.cash_usd_b
+            self.funding_requested_usd_b = self.funding_gap_usd_b = max(0.0, need)
+            self.funding_raised_usd_b = 0.0
         if need <= 1e-6:
             return None
         return FundingRequest(

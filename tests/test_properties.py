@@ -737,6 +737,20 @@ def test_a_defaulted_focal_lab_has_no_funding_gap():
     assert gaps_after_default == [0.0] * len(gaps_after_default)
 
 
+def test_an_emergency_round_leaves_the_months_runway_gap_standing():
+    """Found by review: the emergency round replaced the month's runway need with the unpaid
+    bills, so in baseline seed 1 the focal lab's gap read 0 in the two months before it
+    defaulted, with no cash and a runway need over $500bn."""
+    model = BuildoutModel(scenario="baseline", seed=1)
+    while model.running and not model.focal_lab.defaulted:
+        model.step()
+    assert model.focal_lab.defaulted, "the focal lab no longer defaults in this world"
+    df = model.datacollector.get_model_vars_dataframe()
+    last = df.iloc[-4:-1]  # the three months before the default
+    assert (last["lab_cash_usd_b"] < 1.0).any()
+    assert (last["funding_gap_usd_b"] > 100.0).all(), last[["lab_cash_usd_b", "funding_gap_usd_b"]]
+
+
 def test_edge_world_no_rival_labs(tmp_path):
     raw = _baseline()
     rivals = {lab["name"] for lab in raw["labs"] if not lab.get("focal")}
