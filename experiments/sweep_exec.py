@@ -155,7 +155,8 @@ def connect(scheduler: str) -> Any:
     if reason is not None:
         # The half-started client closes in its __del__. Left to the garbage collector, that can
         # run inside the next Client's start, which holds the lock its close waits for: a
-        # deadlock (seen in CI). Collected here, it closes while nothing else is starting.
+        # deadlock (seen in CI). Collected here, it closes while nothing else is starting; here
+        # and not in the except block, whose exception's traceback still holds the client.
         gc.collect()
         raise ValueError(f"--scheduler {scheduler!r} cannot be used ({reason}): {allowed}")
     try:
