@@ -59,11 +59,16 @@ class ChipVendor(GigawattAgent):
         monthly = self.production_gw_per_year / 12.0
         return self.backlog_gw / monthly if monthly > 0 else float("inf")
 
+    @property
+    def margin_floor_usd_b_per_gw(self) -> float:
+        """It neither lists nor sells below cost plus its minimum margin."""
+        return self.unit_cost_usd_b_per_gw * (1.0 + self.min_margin)
+
     def reservation_price_usd_b_per_gw(self) -> float:
-        """Least it takes: its margin floor, or its list price when its order book is full."""
-        floor = self.unit_cost_usd_b_per_gw * (1.0 + self.min_margin)
+        """Least it takes: its margin floor, rising to its list price as its order book fills."""
+        floor = self.margin_floor_usd_b_per_gw
         fullness = min(1.0, self.backlog_months / 12.0)
-        return max(floor, floor + fullness * (self.price_usd_b_per_gw - floor))
+        return floor + fullness * (self.price_usd_b_per_gw - floor)
 
     def lead_time_months(self) -> float:
         """Months until an order placed now starts shipping (capped: no supply in sight)."""
@@ -89,35 +94,42 @@ class ChipVendor(GigawattAgent):
         for c in agreements:
             gw = granted[c]
             if gw > 1e-12:
-                c.payer.receive_chips(c, gw, self.efficiency_index)
+                billed_usd_b = c.payer.receive_chips(c, gw, self.efficiency_index)
                 self.delivered_this_month_gw += gw
                 model.ledger.transfer(
                     self, "chip_fabs", gw * c.unit_cost_usd_b_per_gw, "chip cost of goods"
                 )
-                self.finance_customer(c, gw * c.price_usd_b_per_gw)
+                self.finance_customer(c, billed_usd_b)
             self.enforce_take_or_pay(c, gw)
         for c in agreements:
-            if c.undelivered_gw <= 1e-9 or month + 1 >= c.end_month:
+            c.lapse_due(month)
+            if c.undelivered_gw <= 1e-9:
                 model.contracts.close(c, "completed", month)
 
     def enforce_take_or_pay(self, agreement: ChipSupplyAgreement, delivered_gw: float) -> None:
-        """A buyer that calls less than the schedule pays for the take-or-pay share it skipped."""
-        month = self.model.month
-        shortfall_gw = agreement.take_or_pay_share * agreement.scheduled_gw(month) - delivered_gw
+        """A buyer that calls less than its committed pace prepays the rest of this month's
+        minimum; the chips stay its to call later."""
+        shortfall_gw = agreement.minimum_due_gw(self.model.month) - delivered_gw
         buyer_could_take = agreement.payer.chip_call_gw(agreement) > 1e-9  # call unmet
         if shortfall_gw <= 1e-9 or buyer_could_take:
-            return  # on schedule, or the vendor (not the buyer) fell short
-        fee = shortfall_gw * agreement.price_usd_b_per_gw
-        agreement.forfeit(shortfall_gw)
-        agreement.payer.owe(self, fee, "chip take-or-pay", agreement)
+            return  # on pace, or the vendor (not the buyer) fell short
+        agreement.prepay(shortfall_gw)
+        agreement.payer.prepay_chips(agreement, shortfall_gw * agreement.price_usd_b_per_gw)
 
     def finance_customer(self, agreement: ChipSupplyAgreement, paid_usd_b: float) -> None:
         """Vendor financing: invest a share of each delivery back into the buyer as equity."""
         if not self.finances_customers or agreement.payer.defaulted:
             return
-        amount = min(self.model.p.vendor_financing_share * paid_usd_b, max(self.cash_usd_b, 0.0))
+        amount = min(self.model.p.vendor_financing_share * paid_usd_b, self.free_cash_usd_b())
         if amount > 1e-9:
             self.model.invest_equity(self, agreement.payer, amount, "vendor financing")
+
+    def free_cash_usd_b(self) -> float:
+        """Cash it may invest: what the chips it was paid for in advance will cost to make is
+        set aside (it pays the fabs on delivery)."""
+        agreements = self.model.contracts.of(self, ChipSupplyAgreement, "payee")
+        owed = fsum(c.prepaid_gw * c.unit_cost_usd_b_per_gw for c in agreements)
+        return max(0.0, self.cash_usd_b - owed)
 
     def holds_equity_in(self, company) -> bool:
         stake = company.shareholders.get(self)
@@ -137,13 +149,13 @@ class ChipVendor(GigawattAgent):
         # a long backlog raises the list price, but not past what any lab would pay for these
         # chips (above it no one orders, and the backlog is already sold)
         price = min(price, self.model.chip_value_usd_b_per_gw(self.efficiency_index))
-        self.price_usd_b_per_gw = max(price, self.unit_cost_usd_b_per_gw * 1.05)
+        self.price_usd_b_per_gw = max(price, self.margin_floor_usd_b_per_gw)
         if self.backlog_months > 6.0 and self.production_gw_per_year > 0:
             added = self.production_gw_per_year * (
                 (1 + p.chip_supply_growth_per_year) ** (1 / 12) - 1
             )
             cost = added * self.capacity_cost_usd_b_per_gw_year
-            if added > 0 and self.cash_usd_b >= cost:
+            if added > 0 and self.free_cash_usd_b() >= cost:
                 self.model.ledger.transfer(self, "chip_fabs", cost, "vendor capacity investment")
                 self.production_gw_per_year += added
         if self.model.month % self.generation_months == 0:

@@ -186,7 +186,7 @@ class AILab(GigawattAgent):
         )
         month = self.model.month
         agreements = self.model.contracts.of(self, ChipSupplyAgreement)
-        due_gw = fsum(min(c.undelivered_gw, c.scheduled_gw(month) * months) for c in agreements)
+        due_gw = fsum(min(c.unpaid_gw, c.scheduled_gw(month) * months) for c in agreements)
         usable_gw = min(due_gw, fsum(pr.chips_needed_gw for pr in self.projects))
         price = max((c.price_usd_b_per_gw for c in agreements), default=0.0)
         chips = usable_gw * price
@@ -344,16 +344,16 @@ class AILab(GigawattAgent):
         )
         return need - contracted
 
-    def months_until_chips_wanted(self) -> float:
-        """Months until its first permitted campus without chips on order can take them."""
-        return min(
-            (
-                pr.build_months - pr.build_months_done - CHIP_CALL_LEAD_MONTHS
-                for pr in self.projects
-                if pr.chips_needed_gw > 0
-            ),
-            default=0,
-        )
+    def chips_wanted_months(self) -> tuple[float, float]:
+        """Months until its first and its last permitted campus needing chips can take them:
+        the delivery window it asks a vendor for."""
+        month = self.model.month
+        ready = [
+            pr.months_until_ready(month) - CHIP_CALL_LEAD_MONTHS
+            for pr in self.projects
+            if pr.chips_needed_gw > 0
+        ]
+        return (min(ready), max(ready)) if ready else (0.0, 0.0)
 
     def lease_need_gw(self) -> float:
         """Shortfall not already covered by leases signed but not yet delivering."""
@@ -387,18 +387,22 @@ class AILab(GigawattAgent):
         self.chip_calls = {}
         if self.defaulted:
             return
+        month = self.model.month
         wanted = fsum(
-            pr.chips_needed_gw for pr in self.projects if pr.ready_for_chips(CHIP_CALL_LEAD_MONTHS)
+            pr.chips_needed_gw
+            for pr in self.projects
+            if pr.ready_for_chips(month, CHIP_CALL_LEAD_MONTHS)
         )
         budget = max(0.0, self.cash_usd_b - self.outflows_month_usd_b)
         for c in sorted(self.model.contracts.of(self, ChipSupplyAgreement), key=lambda c: c.id):
             if wanted <= 1e-9:
                 break
-            affordable = budget / c.price_usd_b_per_gw if c.price_usd_b_per_gw > 0 else wanted
+            price = c.price_usd_b_per_gw
+            affordable = c.prepaid_gw + (budget / price if price > 0 else wanted)
             call = min(wanted, c.undelivered_gw, affordable)
             self.chip_calls[c] = call
             wanted -= call
-            budget -= call * c.price_usd_b_per_gw
+            budget -= max(0.0, call - c.prepaid_gw) * price
 
     def chip_months_ahead(self) -> float:
         """Months until the chips its permitted campuses need arrive: at the recent delivery
@@ -416,22 +420,29 @@ class AILab(GigawattAgent):
     def chip_call_gw(self, agreement: ChipSupplyAgreement) -> float:
         return self.chip_calls.get(agreement, 0.0)
 
-    def receive_chips(self, agreement: ChipSupplyAgreement, gw: float, efficiency: float) -> None:
-        """Pay for delivered chips and install them in the oldest campuses that need them."""
-        cost = gw * agreement.price_usd_b_per_gw
+    def receive_chips(self, agreement: ChipSupplyAgreement, gw: float, efficiency: float) -> float:
+        """Pay for delivered chips not already prepaid and install them in the oldest campuses
+        that can take them; return what was billed."""
+        cost = agreement.take_delivery(gw) * agreement.price_usd_b_per_gw
         self.owe(agreement.payee, cost, "chip purchase", agreement)
         self.chips_received_month_gw += gw
         self.record_capex(cost, it=True)
-        agreement.take_delivery(gw)
         self.chip_calls[agreement] = max(0.0, self.chip_calls.get(agreement, 0.0) - gw)
         month = self.model.month
         for pr in self.projects:
             if gw <= 1e-12:
                 break
-            take = min(gw, pr.chips_needed_gw) if pr.ready_for_chips(CHIP_CALL_LEAD_MONTHS) else 0.0
+            ready = pr.ready_for_chips(month, CHIP_CALL_LEAD_MONTHS)
+            take = min(gw, pr.chips_needed_gw) if ready else 0.0
             if take > 0:
                 pr.install_chips(take, efficiency, month)
                 gw -= take
+        return cost
+
+    def prepay_chips(self, agreement: ChipSupplyAgreement, amount_usd_b: float) -> None:
+        """Pay take-or-pay for chips not called on pace: IT spending, delivered later."""
+        self.owe(agreement.payee, amount_usd_b, "chip take-or-pay prepayment", agreement)
+        self.record_capex(amount_usd_b, it=True)
 
     def record_capex(self, amount_usd_b: float, it: bool) -> None:
         self.capex_month_usd_b += amount_usd_b

@@ -21,6 +21,10 @@ HOURS_PER_MONTH = 730.0
 #: about the exit-fee period of large-load tariffs).
 PPA_EXPOSURE_MONTHS = 12
 
+#: Months after a chip deal's delivery window during which prepaid chips can still be called
+#: (assumption; make-up periods in gas take-or-pay contracts run a few years).
+CHIP_MAKE_UP_MONTHS = 24
+
 ACTIVE, COMPLETED, BROKEN = "active", "completed", "broken"
 
 
@@ -70,7 +74,14 @@ class Contract:
 
 @dataclass(eq=False)
 class ChipSupplyAgreement(Contract):
-    """Accelerators for ``volume_gw`` of capacity, delivered as the vendor allocates supply."""
+    """Accelerators for ``volume_gw`` of capacity, delivered as the vendor allocates supply.
+
+    The buyer commits to take ``take_or_pay_share`` of the volume, paced evenly over the
+    delivery window. What it does not call on pace it pays for in advance, and the vendor owes
+    it those chips (make-up rights, as in gas and LNG take-or-pay contracts): deliveries of a
+    prepaid volume are not billed again, and continue after the window until it is delivered.
+    The uncommitted rest lapses, unpaid, at the end of the window.
+    """
 
     kind: ClassVar[str] = "chip_supply"
     size_unit: ClassVar[str] = "GW"
@@ -85,33 +96,77 @@ class ChipSupplyAgreement(Contract):
     #: industry's cost level reprices new deals, not the margin on this one.
     unit_cost_usd_b_per_gw: float = 0.0
     delivered_gw: float = 0.0
-    forfeited_gw: float = 0.0  # paid for under take-or-pay but never taken
+    prepaid_gw: float = 0.0  # paid for under take-or-pay, not yet delivered
+    lapsed_gw: float = 0.0  # will never be delivered: not called in time
     #: Still to deliver: kept as a field (vendors' backlogs read it millions of times in a
-    #: large world), so deliveries and forfeits go through ``take_delivery`` and ``forfeit``.
+    #: large world), so deliveries and lapses go through ``take_delivery`` and ``lapse_due``.
     undelivered_gw: float = field(default=0.0, init=False)
 
     def __post_init__(self) -> None:
         self._update_undelivered()
 
-    def take_delivery(self, gw: float) -> None:
+    def take_delivery(self, gw: float) -> float:
+        """Record a delivery; return the GW of it billable (the rest was prepaid)."""
+        from_prepaid = min(gw, self.prepaid_gw)
+        self.prepaid_gw -= from_prepaid
         self.delivered_gw += gw
         self._update_undelivered()
+        return gw - from_prepaid
 
-    def forfeit(self, gw: float) -> None:
-        self.forfeited_gw += gw
+    def prepay(self, gw: float) -> None:
+        self.prepaid_gw += gw
+
+    def lapse_due(self, month: int) -> None:
+        """At the end of the window what was neither delivered nor prepaid lapses; at the end
+        of the make-up period so do prepaid chips never called (the vendor keeps the money)."""
+        if month + 1 < self.end_month:
+            return
+        keep_gw = self.prepaid_gw if month + 1 < self.end_month + CHIP_MAKE_UP_MONTHS else 0.0
+        self.lapsed_gw += self.undelivered_gw - keep_gw
+        self.prepaid_gw = keep_gw
         self._update_undelivered()
 
     def _update_undelivered(self) -> None:
-        self.undelivered_gw = max(0.0, self.volume_gw - self.delivered_gw - self.forfeited_gw)
+        self.undelivered_gw = max(0.0, self.volume_gw - self.delivered_gw - self.lapsed_gw)
+
+    @property
+    def unpaid_gw(self) -> float:
+        """Still to deliver and not yet paid for."""
+        return max(0.0, self.undelivered_gw - self.prepaid_gw)
+
+    def is_running(self, month: int) -> bool:
+        """Deliveries run over the window, and after it while prepaid chips are owed."""
+        return (
+            self.status == ACTIVE
+            and self.start_month <= month
+            and (
+                month < self.end_month
+                or (self.prepaid_gw > 1e-9 and month < self.end_month + CHIP_MAKE_UP_MONTHS)
+            )
+        )
 
     def scheduled_gw(self, month: int) -> float:
-        """Even delivery of what is left over the months left."""
+        """Even delivery of what is left over the months left (prepaid chips after the window)."""
         if not self.is_running(month):
             return 0.0
         return self.undelivered_gw / max(1, self.end_month - month)
 
+    @property
+    def committed_unpaid_gw(self) -> float:
+        """Take-or-pay volume neither delivered nor paid for in advance yet."""
+        committed = self.take_or_pay_share * self.volume_gw - self.delivered_gw - self.prepaid_gw
+        return max(0.0, committed)
+
+    def minimum_due_gw(self, month: int) -> float:
+        """The committed volume not yet paid for, spread evenly over the window's months left:
+        what the buyer must take (or prepay) this month."""
+        if self.status != ACTIVE or not self.start_month <= month < self.end_month:
+            return 0.0
+        return self.committed_unpaid_gw / (self.end_month - month)
+
     def remaining_value_usd_b(self, month: int) -> float:
-        return self.undelivered_gw * self.price_usd_b_per_gw * self.take_or_pay_share
+        """The committed volume not yet paid for, at the contract price."""
+        return self.committed_unpaid_gw * self.price_usd_b_per_gw
 
 
 @dataclass(eq=False)

@@ -710,7 +710,7 @@ class BuildoutModel(mesa.Model):
                     volume,
                     self.month,
                     self.p.chip_take_or_pay_share,
-                    lab.months_until_chips_wanted(),
+                    *lab.chips_wanted_months(),
                 )
                 if deal is not None:
                     self.contracts.sign(deal)

@@ -77,11 +77,20 @@ class DataCenterProject:
         """Chips still to install, permitted or not (what the campus will cost in IT)."""
         return 0.0 if self.status in CLOSED else max(0.0, self.size_gw - self.chips_installed_gw)
 
-    def ready_for_chips(self, lead_months: int) -> bool:
-        """Chips are called for just in time: in the last months of construction, or after."""
+    def months_until_ready(self, month: int) -> float:
+        """Months until the building is finished and its power flows (without a power contract
+        yet, the building's date: the lab expects power by then)."""
+        build = float(self.build_months - self.build_months_done)
+        power = float(self.ppa.start_month - month) if self.ppa is not None else build
+        return max(build, power)
+
+    def ready_for_chips(self, month: int, lead_months: int) -> bool:
+        """Chips are called just in time: within ``lead_months`` of a finished building with
+        power under contract, so they do not age in a dark campus."""
         return (
             self.chips_needed_gw > 1e-12
-            and self.build_months - self.build_months_done <= lead_months
+            and self.ppa is not None
+            and self.months_until_ready(month) <= lead_months
         )
 
     @property

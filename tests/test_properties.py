@@ -136,8 +136,17 @@ def check_step(model: BuildoutModel, installed_at_start: dict[str, float]) -> No
                 f"month {month}: loan {c.id} of {c.payer.name} still open past its maturity"
             )
         elif isinstance(c, ChipSupplyAgreement):
-            left = max(0.0, c.volume_gw - c.delivered_gw - c.forfeited_gw)
+            left = max(0.0, c.volume_gw - c.delivered_gw - c.lapsed_gw)
             assert c.undelivered_gw == left, f"month {month}: contract {c.id} undelivered stale"
+            # chips paid for in advance are still owed, and never more than the commitment
+            assert -1e-9 <= c.prepaid_gw <= c.undelivered_gw + 1e-9, (
+                f"month {month}: contract {c.id} prepaid {c.prepaid_gw} GW"
+            )
+            assert (
+                c.delivered_gw + c.prepaid_gw
+                <= (max(c.take_or_pay_share * c.volume_gw, c.delivered_gw) + 1e-9)
+                or c.prepaid_gw <= 1e-9
+            ), f"month {month}: contract {c.id} prepaid past commitment"
     for agent in model.agents:
         assert agent.debt_usd_b == pytest.approx(owed.get(agent, 0.0), rel=1e-12, abs=1e-12), (
             f"month {month}: {agent.name} debt {agent.debt_usd_b} against loans "
@@ -245,7 +254,7 @@ def check_prices(model: BuildoutModel) -> None:
     for vendor in model.vendors:
         ceiling = max(
             model.chip_value_usd_b_per_gw(vendor.efficiency_index),
-            vendor.unit_cost_usd_b_per_gw * 1.05,
+            vendor.margin_floor_usd_b_per_gw,  # below it, it would rather not sell
         )
         assert vendor.price_usd_b_per_gw <= ceiling * (1 + 1e-12), (
             f"month {month}: {vendor.name} lists chips at ${vendor.price_usd_b_per_gw:.4g}bn/GW, "

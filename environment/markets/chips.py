@@ -29,18 +29,23 @@ def negotiate_chip_supply(
     month: int,
     take_or_pay_share: float,
     wanted_from_months: float = 0.0,
+    wanted_until_months: float = 0.0,
 ) -> ChipSupplyAgreement | None:
     """A signed-ready agreement, or None when the reservation prices do not overlap.
 
-    Deliveries start when the buyer's campuses can take them (``wanted_from_months`` ahead), so
-    the take-or-pay schedule does not run ahead of its buildings, and last the vendor's lead
-    time plus the time to make the volume.
+    Deliveries start when the buyer's first campus can take them (``wanted_from_months`` ahead)
+    and last until its last one can (``wanted_until_months``), or the vendor's lead time plus
+    the time to make the volume if longer, so the take-or-pay pace does not run ahead of the
+    buildings. The buyer pays no more than the list price: the vendor bargains down from it.
     """
     if volume_gw <= 0 or vendor.production_gw_per_year <= 0:
         return None
     power = scarcity_power(vendor.backlog_gw + volume_gw, vendor.production_gw_per_year)
     price = bargain(
-        buyer_reservation=lab.chip_reservation_price_usd_b_per_gw(vendor.efficiency_index),
+        buyer_reservation=min(
+            lab.chip_reservation_price_usd_b_per_gw(vendor.efficiency_index),
+            vendor.price_usd_b_per_gw,
+        ),
         seller_reservation=vendor.reservation_price_usd_b_per_gw(),
         seller_power=power,
     )
@@ -48,7 +53,11 @@ def negotiate_chip_supply(
         return None
     make_months = min(12.0 * volume_gw / vendor.production_gw_per_year, OPEN_ENDED_MONTHS)
     start = month + int(max(0.0, wanted_from_months))
-    window = max(MIN_DELIVERY_WINDOW_MONTHS, int(round(vendor.lead_time_months() + make_months)))
+    window = max(
+        MIN_DELIVERY_WINDOW_MONTHS,
+        int(round(vendor.lead_time_months() + make_months)),
+        int(wanted_until_months - max(0.0, wanted_from_months)) + 1,
+    )
     return ChipSupplyAgreement(
         payer=lab,
         payee=vendor,
