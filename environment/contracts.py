@@ -2,8 +2,12 @@
 
 Every contract has a ``payer`` who owes money and a ``payee`` who is owed it (a lab pays its chip
 vendor, utility and lessor; a borrower its lender; a company's equity is a claim its investor
-holds). ``remaining_value_usd_b`` is the payee's exposure to the payer, which is what it loses
-when the payer defaults.
+holds). ``remaining_value_usd_b`` is the payee's exposure to the payer: everything still to come
+under the contract. Only part of it is an asset on the payee's books, ``claim_usd_b`` (a loan's
+principal, an equity stake at cost), which the payee writes off when the payer defaults; the
+rest is future sales it will not make (take-or-pay on chips not yet shipped, rent not yet due,
+power not yet sold), which cost it revenue, not net worth. Bills already due and unpaid are
+the payer's arrears, not part of any contract's claim.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class Contract:
     id: int = field(default=-1, init=False)
 
     financing: ClassVar[bool] = False  # money goes payee -> payer (equity, loans)
+    junior: ClassVar[bool] = False  # its claim is paid in a default only after every creditor's
     size_field: ClassVar[str] = ""  # the attribute that is its size (size_unit) ...
     price_field: ClassVar[str] = ""  # ... and its price (price_unit), for tables and networks
 
@@ -64,6 +69,17 @@ class Contract:
         """What the payee is still owed over the rest of the contract (its exposure)."""
         months_left = max(0, self.end_month - max(month, self.start_month))
         return self.monthly_obligation_usd_b(max(month, self.start_month)) * months_left
+
+    def claim_usd_b(self, month: int) -> float:
+        """What the payee carries on its books against the payer, and writes off if the payer
+        defaults. Nothing for a contract whose payments are still to be earned by delivering
+        (chips, leases, power): the undelivered remainder is future sales, not an asset."""
+        return 0.0
+
+    def prepaid_usd_b(self, month: int) -> float:
+        """What the payer has paid for and not yet received: its claim on the payee, written
+        off if the payee defaults before delivering. Nothing unless a kind is paid in advance."""
+        return 0.0
 
     def is_running(self, month: int) -> bool:
         return self.status == ACTIVE and self.start_month <= month < self.end_month
@@ -243,12 +259,17 @@ class Loan(Contract):
     def remaining_value_usd_b(self, month: int) -> float:
         return self.principal_usd_b
 
+    def claim_usd_b(self, month: int) -> float:
+        """The principal (interest due and unpaid is the borrower's arrears)."""
+        return self.principal_usd_b
+
 
 @dataclass(eq=False)
 class EquityStake(Contract):
     """Shares bought for ``amount_usd_b``; the stake is diluted by later rounds."""
 
     financing: ClassVar[bool] = True
+    junior: ClassVar[bool] = True
     kind: ClassVar[str] = "equity"
     size_unit: ClassVar[str] = "USD bn"
     price_unit: ClassVar[str] = "USD bn pre-money valuation"
@@ -265,6 +286,10 @@ class EquityStake(Contract):
         return self.shares / self.payer.shares_outstanding
 
     def remaining_value_usd_b(self, month: int) -> float:
+        return self.amount_usd_b
+
+    def claim_usd_b(self, month: int) -> float:
+        """The stake at cost, as its holder books it."""
         return self.amount_usd_b
 
 
