@@ -879,15 +879,18 @@ class BuildoutModel(mesa.Model):
     def default(self, trigger) -> Cascade:
         """``trigger`` cannot pay: the default cascades through the contract network.
 
-        Defaulted agents withdraw (labs cancel their pipeline), creditors book write-offs,
-        survivors whose write-offs exceed half their buffer are in distress for a year, and
-        every investor's sentiment drops, more the more it lost.
+        Defaulters' cash is paid out to their claimants, defaulted agents withdraw (labs
+        cancel their pipeline), creditors book write-offs (claims less recoveries; revenue
+        lost is reported, not booked), survivors whose write-offs exceed half their buffer
+        are in distress for a year, and every investor's sentiment drops, more the more it
+        lost.
         """
         cascade, fallen = propagate(
             trigger,
             self.contracts,
             self.month,
             buffer_of=lambda a: a.loss_buffer_usd_b(),
+            ledger=self.ledger,
             arrears_of=lambda a: a.arrears_usd_b,
         )
         for agent in fallen:
@@ -913,12 +916,16 @@ class BuildoutModel(mesa.Model):
             f"{trigger.name} defaulted: {len(cascade.rounds)} round(s), "
             f"{len(cascade.defaulted)} default(s), {len(cascade.agents_hit)} agent(s) hit, "
             f"${cascade.total_loss_usd_b:.1f}bn written off, "
+            f"${cascade.total_recovered_usd_b:.1f}bn recovered, "
+            f"${cascade.total_revenue_lost_usd_b:.1f}bn of future sales lost, "
             f"{cascade.capacity_cancelled_gw:.1f} GW cancelled",
             trigger=trigger.name,
             rounds=len(cascade.rounds),
             defaulted=";".join(cascade.defaulted),
             agents_hit=";".join(cascade.agents_hit),
             losses_usd_b=cascade.total_loss_usd_b,
+            recovered_usd_b=cascade.total_recovered_usd_b,
+            revenue_lost_usd_b=cascade.total_revenue_lost_usd_b,
             capacity_cancelled_gw=cascade.capacity_cancelled_gw,
         )
         return cascade
