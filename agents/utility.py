@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import fsum
+from math import expm1, fsum, inf, log1p
 
 from agents.base import GigawattAgent
-from environment.contracts import HOURS_PER_MONTH, PowerPurchaseAgreement
+from environment.contracts import HOURS_PER_MONTH, Loan, PowerPurchaseAgreement
 from environment.markets.capital import FundingRequest
-from environment.projects import OPEN_ENDED_MONTHS
+from environment.projects import OPEN_ENDED_MONTHS, PIPELINE, DataCenterProject
 
 #: Months over which a new plant's cost is recovered in rates (assumption: the ~30-year book
 #: life of new gas and solar plants in utility rate cases).
@@ -16,6 +16,14 @@ GENERATION_BOOK_LIFE_MONTHS = 360
 #: Book value of the fleet a utility starts with, per GW of firm generation (assumption: an
 #: older, largely depreciated fleet, well under the $1.6-2.4bn/GW of new build).
 EXISTING_FLEET_USD_B_PER_GW = 1.0
+
+
+def capital_recovery_factor(rate_per_year: float, years: float) -> float:
+    """Level yearly payment that repays 1 with interest at ``rate_per_year`` over ``years``."""
+    if rate_per_year <= 0:
+        return 1.0 / years
+    # 1 - (1 + r)^-n, accurate for rates too small for 1 + r to differ from 1
+    return rate_per_year / -expm1(-years * log1p(rate_per_year))
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,8 @@ class Utility(GigawattAgent):
         self.started_this_year_gw = 0.0
         self.rate_base_usd_b = 0.0  # new generation paid for, less what rates have recovered
         self.existing_fleet_usd_b = self.generation_gw * EXISTING_FLEET_USD_B_PER_GW
+        # campuses queued for a connection they would not yet sign for, in order of asking
+        self.waiting_requests: list[DataCenterProject] = []
 
     # --- state read by others --------------------------------------------------------------
     @property
@@ -118,20 +128,55 @@ class Utility(GigawattAgent):
 
     # --- what the utility would accept ------------------------------------------------------
     def reservation_price_usd_mwh(self, gw: float) -> float:
-        """Least it takes: today's tariff, raised by the share of headroom the load would use."""
-        if self.headroom_gw <= 0:
-            return self.power_price_usd_mwh() * (1 + self.model.p.power_scarcity_markup * 0.25)
-        use = min(1.0, gw / self.headroom_gw)
-        return self.power_price_usd_mwh() * (1.0 + 0.25 * use)
+        """Least it takes for firm supply to ``gw`` of new load: cost of service, not a share of
+        what the load earns (a regulated utility files cost-based tariffs; in a competitive
+        market the cost of new entry caps a supplier's price the same way). The part its spare
+        headroom covers pays today's tariff; the rest pays the long-run cost of the new plant
+        that will serve it, never below the base tariff (a new load does not pay less than the
+        customers already on the grid). Today's scarcity does not price that part: the contract
+        starts when the new plant does, and the queue, not the price, rations the wait."""
+        covered_gw = min(gw, max(0.0, self.headroom_gw))
+        if covered_gw >= gw:
+            return self.power_price_usd_mwh()
+        long_run = max(self.base_power_price_usd_mwh, self.new_supply_cost_usd_mwh())
+        return (covered_gw * self.power_price_usd_mwh() + (gw - covered_gw) * long_run) / gw
 
-    def quote_energisation_month(self, gw: float) -> int | None:
+    def new_supply_cost_usd_mwh(self) -> float:
+        """Levelised cost of serving new load from the plant it would build: the plant's cost
+        per GW of load (firm share and reserve margin included), recovered over its book life
+        at the allowed return as a flat charge on the energy a campus draws, plus the running
+        cost of that energy. Infinite when it can build nothing."""
+        if not self.generation_kinds:
+            return inf
+        kind = self.choose_generation_kind()
+        usd_per_gw_load = (
+            kind.cost_usd_b_per_gw * 1e9 / kind.firm_share * (1 + self.target_reserve_margin)
+        )
+        recovery = capital_recovery_factor(
+            self.cost_of_capital_per_year(), GENERATION_BOOK_LIFE_MONTHS / 12
+        )
+        mwh_per_gw_year = self.model.p.utilization * HOURS_PER_MONTH * 12 * 1e3
+        return usd_per_gw_load * recovery / mwh_per_gw_year + self.marginal_cost_usd_mwh
+
+    def cost_of_capital_per_year(self) -> float:
+        """Return new plant must earn: the allowed return, or the rate of its latest loan if
+        that is dearer (a fixed-price contract has to carry the debt that builds the plant)."""
+        loans = self.model.contracts.of(self, Loan, "payer")
+        latest = loans[-1].rate_per_year if loans else 0.0
+        return max(self.model.p.utility_allowed_return_per_year, latest)
+
+    def quote_energisation_month(
+        self, gw: float, project: DataCenterProject | None = None
+    ) -> int | None:
         """Month it can energise ``gw`` of new load, or None if it never can (no supply coming,
-        or it has defaulted: it serves the load it has, but connects no more)."""
+        or it has defaulted: it serves the load it has, but connects no more). Campuses waiting
+        in the queue without a contract come first: those that asked before ``project``, or all
+        of them for a campus not yet sited."""
         if self.defaulted:
             return None
         month = self.model.month
         delay = int(round(self.interconnection_delay_months))
-        spare = self.headroom_gw
+        spare = self.headroom_gw - self.waiting_gw(before=project)
         if spare >= gw:
             return month + delay
         for plant in sorted(self.plants, key=lambda pl: pl.online_month):
@@ -145,6 +190,19 @@ class Utility(GigawattAgent):
         if months_to_build > OPEN_ENDED_MONTHS:
             return None  # a trickle of new supply: nothing within any horizon
         return month + max(delay, int(months_to_build))
+
+    def wait_in_queue(self, project: DataCenterProject) -> None:
+        """Keep the place of a campus that would not sign for the date it was quoted: it asks
+        again each month, and load asking after it is quoted behind it."""
+        if project not in self.waiting_requests:
+            self.waiting_requests.append(project)
+
+    def waiting_gw(self, before: DataCenterProject | None = None) -> float:
+        """GW of campuses still waiting in the queue without a contract, ahead of ``before``."""
+        ahead = self.waiting_requests
+        if before in ahead:
+            ahead = ahead[: ahead.index(before)]
+        return fsum(pr.size_gw for pr in ahead if pr.ppa is None and pr.status == PIPELINE)
 
     def sign(self, ppa: PowerPurchaseAgreement) -> None:
         """Reserve capacity for a signed PPA (``build`` starts the generation it needs)."""
@@ -203,8 +261,12 @@ class Utility(GigawattAgent):
         )
 
     def connect_and_grow(self) -> None:
-        """Background load grows; PPAs whose date has come are energised."""
+        """Background load grows; PPAs whose date has come are energised; campuses that signed
+        or gave up leave the queue."""
         self.peak_load_gw *= (1 + self.model.p.background_load_growth_per_year) ** (1 / 12)
+        self.waiting_requests = [
+            pr for pr in self.waiting_requests if pr.ppa is None and pr.status == PIPELINE
+        ]
         self.connect(self.model.month)
 
     def connect(self, month: int) -> None:

@@ -687,6 +687,7 @@ class BuildoutModel(mesa.Model):
                     self.month,
                     self.p.ppa_minimum_take_share,
                     self.p.utilization,
+                    self.p.max_power_wait_months,
                 )
                 if ppa is not None:
                     pr.ppa = self.contracts.sign(ppa)

@@ -425,6 +425,19 @@ _WORLD = [
         "AEP Ohio data-centre tariff (PUCO, July 2025): 85 % minimum demand charge",
     ),
     _p(
+        "max_power_wait_months",
+        "months",
+        84,
+        12,
+        600,
+        "latest energisation date, in months from signing, a lab accepts in a new PPA; a "
+        "campus quoted later signs nothing and asks again each month",
+        "assumption: digest B's longest lead times (grid connection over 4 years in primary "
+        "markets, 72 months in grid-bottleneck; new gas ~5 years) plus two years' slack; "
+        "beyond that the campus's chips would be generations old (digest B: FLOP/s per watt "
+        "+30-50 %/yr)",
+    ),
+    _p(
         "background_load_growth_per_year",
         "1/yr",
         0.02,
@@ -675,6 +688,7 @@ _DYNAMIC = {
     "lab_max_power_cost_share",
     "onsite_power_cost_usd_mwh",
     "ppa_minimum_take_share",
+    "max_power_wait_months",
     "background_load_growth_per_year",
     "utility_allowed_return_per_year",
     "permit_approval_probability",

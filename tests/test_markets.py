@@ -116,42 +116,46 @@ def power_parties(lab_max, utility_min, stress=0.0, energise=30):
     lab = Stub(power_reservation_usd_mwh=lambda: lab_max)
     utility = Stub(
         grid_stress=stress,
-        quote_energisation_month=lambda gw: energise,
+        quote_energisation_month=lambda gw, project=None: energise,
         reservation_price_usd_mwh=lambda gw: utility_min,
+        queued=[],
     )
+    utility.wait_in_queue = utility.queued.append
     return lab, utility, Stub(size_gw=1.0)
 
 
+PPA_TERMS = {"minimum_take_share": 0.85, "utilization": 0.85, "max_wait_months": 84}
+
+
 def test_ppa_no_deal_without_overlap_or_without_power_in_sight():
-    assert (
-        negotiate_ppa(
-            *power_parties(60.0, 80.0), month=0, minimum_take_share=0.85, utilization=0.85
-        )
-        is None
-    )
-    assert (
-        negotiate_ppa(
-            *power_parties(200.0, 80.0, energise=None),
-            month=0,
-            minimum_take_share=0.85,
-            utilization=0.85,
-        )
-        is None
-    )
+    assert negotiate_ppa(*power_parties(60.0, 80.0), month=0, **PPA_TERMS) is None
+    assert negotiate_ppa(*power_parties(200.0, 80.0, energise=None), month=0, **PPA_TERMS) is None
 
 
-def test_ppa_price_inside_overlap_higher_under_grid_stress():
-    calm = negotiate_ppa(
-        *power_parties(150.0, 80.0), month=0, minimum_take_share=0.85, utilization=0.85
-    )
-    stressed = negotiate_ppa(
-        *power_parties(150.0, 80.0, stress=0.8), month=0, minimum_take_share=0.85, utilization=0.85
-    )
-    assert isinstance(calm, PowerPurchaseAgreement)
-    assert 80.0 < calm.price_usd_mwh < stressed.price_usd_mwh < 150.0
-    assert calm.start_month == 30
+@pytest.mark.parametrize("stress", [0.0, 0.8])
+def test_ppa_is_priced_at_the_utilitys_cost_not_at_a_share_of_the_labs_margin(stress):
+    """Plausibility review, finding 5: labs paid a median $136/MWh (baseline seed 1) against
+    $65-90/MWh industrial tariffs (digest B), because the utility took 30-100 % of the gap up
+    to what a MWh earns the lab ($200-250). A utility prices a new load at cost (its tariff or
+    the new plant's), whatever the lab could afford and however stressed the grid."""
+    ppa = negotiate_ppa(*power_parties(240.0, 80.0, stress=stress), month=0, **PPA_TERMS)
+    assert isinstance(ppa, PowerPurchaseAgreement)
+    assert ppa.price_usd_mwh == pytest.approx(80.0)
+    assert ppa.start_month == 30
     # the minimum-take floor: a campus drawing nothing still pays 85 % of its contract
-    assert calm.energy_cost_usd_b(0.0) == pytest.approx(0.85 * calm.energy_cost_usd_b(1.0))
+    assert ppa.energy_cost_usd_b(0.0) == pytest.approx(0.85 * ppa.energy_cost_usd_b(1.0))
+
+
+def test_a_lab_signs_no_ppa_starting_beyond_its_longest_wait_but_keeps_its_place():
+    """Plausibility review, finding 5: PPAs started up to 284 months after signing
+    (grid-bottleneck seeds 0-4). A date beyond ``max_wait_months`` is refused and the campus
+    queues; a date at the limit is signed."""
+    lab, utility, campus = power_parties(240.0, 80.0, energise=100)
+    assert negotiate_ppa(lab, utility, campus, month=10, **PPA_TERMS) is None
+    assert utility.queued == [campus]
+    lab, utility, campus = power_parties(240.0, 80.0, energise=94)
+    ppa = negotiate_ppa(lab, utility, campus, month=10, **PPA_TERMS)
+    assert ppa.start_month - ppa.signed_month == 84 and utility.queued == []
 
 
 def lease_parties(lessee_max, lessor_min, spare):

@@ -1,9 +1,13 @@
 """Power purchase negotiation between a lab's campus and the local utility.
 
 The utility quotes an energisation month (interconnection delay, or later if generation must
-be built) and a reservation price (its tariff, raised by the share of headroom the load takes);
-the lab's reservation price is the share of revenue per MWh it will spend on energy. The seller's
-power grows with grid stress. No quote or no overlap: no deal, and the campus waits on power.
+be built) and its cost of serving the load (its tariff, or the long-run cost of the new plant the
+load needs); the lab's reservation price is the share of revenue per MWh it will spend on energy,
+capped by on-site generation. The utility prices at cost: it takes none of the overlap (a
+regulated utility's large-load tariff is cost-based, and in a competitive market entry competes
+such margins away), so grid scarcity shows in the tariff and in the queue, not in a share of
+what the lab earns. No quote, a date beyond the longest wait the lab accepts, or no overlap: no
+deal, and the campus waits on power and asks again next month.
 """
 
 from __future__ import annotations
@@ -29,9 +33,16 @@ def negotiate_ppa(
     month: int,
     minimum_take_share: float,
     utilization: float,
+    max_wait_months: float,
 ) -> PowerPurchaseAgreement | None:
-    energise = utility.quote_energisation_month(project.size_gw)
+    """A PPA for a new campus, or None: no date quoted, a date more than ``max_wait_months``
+    away (a lab does not sign for power it could not use within its plans; the campus keeps
+    its place in the queue), or no overlap."""
+    energise = utility.quote_energisation_month(project.size_gw, project)
     if energise is None:
+        return None
+    if energise - month > max_wait_months:
+        utility.wait_in_queue(project)
         return None
     return _bargain_ppa(
         lab,
@@ -74,12 +85,12 @@ def _bargain_ppa(
     utilization: float,
     renewal: bool = False,
 ) -> PowerPurchaseAgreement | None:
-    """A term of ``PPA_TERM_MONTHS`` from ``start_month`` at the bargained price, or None when
-    the reservation prices do not overlap (the seller's power grows with grid stress)."""
+    """A term of ``PPA_TERM_MONTHS`` from ``start_month`` at the utility's cost-based price,
+    or None when the lab will not pay that much."""
     price = bargain(
         buyer_reservation=lab.power_reservation_usd_mwh(),
         seller_reservation=seller_reservation_usd_mwh,
-        seller_power=0.3 + 0.7 * utility.grid_stress,
+        seller_power=0.0,
     )
     if price is None:
         return None
