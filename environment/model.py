@@ -14,6 +14,7 @@ import numbers
 from collections import deque
 from math import fsum
 from types import SimpleNamespace
+from typing import TypeVar
 
 import mesa
 import networkx as nx
@@ -108,6 +109,8 @@ MODEL_COLUMNS = (
     "chip_supply_hhi",
     "focal_centrality",
     "cascade_losses_cumulative_usd_b",
+    "demand_transferred_cumulative_cu",
+    "demand_lost_cumulative_cu",
     "agents_in_distress",
     "ai_spend_share_of_ceiling",
 )
@@ -126,6 +129,32 @@ AGENT_REPORTERS = {
     "defaulted": "defaulted",
 }
 AGENT_COLUMNS = tuple(AGENT_REPORTERS)
+
+Lab = TypeVar("Lab")
+
+
+def divert_demand(
+    demand_cu: float, survivors_cu: dict[Lab, float], switch_share: float
+) -> tuple[dict[Lab, float], float]:
+    """Where a defaulted lab's customers go: ``switch_share`` of its demand moves to the
+    surviving labs in proportion to their demand, the rest leaves the market. Returns what
+    each survivor gains and the demand lost.
+
+    The key is demand, not capacity: customers pick among the products left as they already
+    do (diversion in proportion to market share), and a hyperscaler's capacity is largely
+    built to lease to other labs, so keying on it would hand a chat app's users to its
+    landlord and nothing to a lab that runs on leased compute. Rivals short of compute then
+    lease what the default left idle. Survivors with no demand at all share it equally; with
+    no survivor it is all lost."""
+    if not survivors_cu:
+        return {}, demand_cu
+    moved_cu = switch_share * demand_cu
+    total_cu = fsum(survivors_cu.values())
+    if total_cu > 0:
+        gains = {lab: moved_cu * cu / total_cu for lab, cu in survivors_cu.items()}
+    else:
+        gains = dict.fromkeys(survivors_cu, moved_cu / len(survivors_cu))
+    return gains, demand_cu - moved_cu
 
 
 class BuildoutModel(mesa.Model):
@@ -166,6 +195,8 @@ class BuildoutModel(mesa.Model):
         self.defaults_cumulative = 0
         self.cascades: list[Cascade] = []
         self.cascade_losses_cumulative_usd_b = 0.0
+        self.demand_transferred_cumulative_cu = 0.0  # defaulted labs' demand rivals took over
+        self.demand_lost_cumulative_cu = 0.0  # the rest of it, gone from the market
         self.investor_sentiment = self.p.sentiment_initial
         self.chip_price_usd_b_per_gw = 0.0
         self.running = True
@@ -898,6 +929,7 @@ class BuildoutModel(mesa.Model):
             agent.defaulted = True
             agent.arrears_usd_b = {}
             cascade.capacity_cancelled_gw += agent.withdraw()
+        self._divert_customers(fallen)
         self.defaults_cumulative += len(fallen)
         self._tally_leases()  # the leases the cascade broke deliver nothing more
         for name, loss in cascade.losses_usd_b.items():
@@ -930,6 +962,32 @@ class BuildoutModel(mesa.Model):
             capacity_cancelled_gw=cascade.capacity_cancelled_gw,
         )
         return cascade
+
+    def _divert_customers(self, fallen: list) -> None:
+        """The customers of the labs that fell move to the labs still standing (see
+        ``divert_demand``), where their demand grows as the new lab's does from now on."""
+        gone = [agent for agent in fallen if isinstance(agent, AILab)]
+        demand_cu = fsum(lab.demand_cu for lab in gone)
+        if demand_cu <= 0:
+            return
+        for lab in gone:
+            lab.demand_cu = 0.0
+        survivors = {lab: lab.demand_cu for lab in self.labs if not lab.defaulted}
+        gains, lost_cu = divert_demand(demand_cu, survivors, self.p.demand_switch_share)
+        for lab, gain_cu in gains.items():
+            lab.demand_cu += gain_cu
+        moved_cu = demand_cu - lost_cu
+        self.demand_transferred_cumulative_cu += moved_cu
+        self.demand_lost_cumulative_cu += lost_cu
+        names = ";".join(lab.name for lab in gone)
+        self.log_event(
+            "demand_switched",
+            f"{names}: {moved_cu:.2f} of {demand_cu:.2f} compute units of demand moved to "
+            f"{len(gains)} surviving lab(s), {lost_cu:.2f} left the market",
+            defaulted=names,
+            demand_transferred_cu=moved_cu,
+            demand_lost_cu=lost_cu,
+        )
 
     def _update_sentiment(self) -> None:
         labs = [lab for lab in self.labs if not lab.defaulted]
@@ -1144,4 +1202,4 @@ class BuildoutModel(mesa.Model):
         return pd.DataFrame(rows)
 
 
-__all__ = ["AGENT_COLUMNS", "MODEL_COLUMNS", "OPEN_ENDED_MONTHS", "BuildoutModel"]
+__all__ = ["AGENT_COLUMNS", "MODEL_COLUMNS", "OPEN_ENDED_MONTHS", "BuildoutModel", "divert_demand"]

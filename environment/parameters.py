@@ -632,6 +632,18 @@ _WORLD = [
         "assumption",
     ),
     _p(
+        "demand_switch_share",
+        "share",
+        0.8,
+        0.0,
+        1.0,
+        "share of a defaulted lab's demand its customers take to the surviving labs (in "
+        "proportion to their demand); the rest leaves the modelled market (0 = all of it)",
+        "assumption: rival models are close substitutes behind similar APIs and apps, so most "
+        "customers switch within months; some move to providers outside the model (which "
+        "bounds the modelled labs only) or stop using AI services",
+    ),
+    _p(
         "market_sample_size",
         "agents",
         8,
@@ -707,6 +719,7 @@ _DYNAMIC = {
     "equity_revenue_multiple",
     "max_debt_to_revenue",
     "default_sentiment_shock",
+    "demand_switch_share",
 }
 
 PARAMETERS: dict[str, Parameter] = {p.name: replace(p, dynamic=p.name in _DYNAMIC) for p in _WORLD}

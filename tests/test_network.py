@@ -18,7 +18,7 @@ from environment.contracts import (
     MoneyFlows,
 )
 from environment.ledger import Ledger
-from environment.model import BuildoutModel
+from environment.model import BuildoutModel, divert_demand
 from environment.network import (
     circular_financing,
     circulating_usd_b,
@@ -411,3 +411,89 @@ def test_a_lender_to_a_defaulter_falls_when_the_loan_exceeds_its_net_worth():
         cascade.total_recovered_usd_b
     )
     assert model.ledger.imbalance_usd_b() == pytest.approx(0.0, abs=1e-6)
+
+
+# --- a defaulted lab's customers ---------------------------------------------------------------
+def test_divert_demand_moves_the_switching_share_in_proportion_to_demand():
+    gains, lost_cu = divert_demand(10.0, {"rival": 3.0, "hyperscaler": 1.0}, 0.8)
+    assert gains == pytest.approx({"rival": 6.0, "hyperscaler": 2.0})
+    assert lost_cu == pytest.approx(2.0)
+    assert divert_demand(10.0, {}, 0.8) == ({}, 10.0)  # no lab survives: all of it is lost
+    assert divert_demand(10.0, {"a": 0.0, "b": 0.0}, 0.5) == ({"a": 2.5, "b": 2.5}, 5.0)
+    assert divert_demand(10.0, {"a": 3.0}, 0.0) == ({"a": 0.0}, 10.0)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.floats(0.0, 1e4),
+    st.lists(st.floats(0.0, 1e4), max_size=6),
+    st.floats(0.0, 1.0),
+)
+def test_diverted_demand_is_all_accounted_for(demand_cu, survivors, share):
+    gains, lost_cu = divert_demand(demand_cu, dict(enumerate(survivors)), share)
+    assert min(gains.values(), default=0.0) >= 0.0 and lost_cu >= 0.0
+    assert sum(gains.values()) + lost_cu == pytest.approx(demand_cu, rel=1e-9, abs=1e-9)
+    assert lost_cu == pytest.approx(demand_cu if not survivors else (1 - share) * demand_cu)
+
+
+def test_a_defaulted_labs_customers_move_to_the_labs_still_standing():
+    """Found by the plausibility review: a defaulted lab's demand left the market. In
+    lab-default seed 1 the focal lab takes the Oracle-like cloud down in the same cascade:
+    neither gets the other's customers, and the survivors share them by demand."""
+    model = BuildoutModel(scenario="lab-default", seed=1)
+    default, moves = model.default, []
+
+    def spy(trigger):
+        before = {lab: lab.demand_cu for lab in model.labs if not lab.defaulted}
+        cascade = default(trigger)
+        moves.append((cascade, before, {lab: lab.demand_cu for lab in before}))
+        return cascade
+
+    model.default = spy
+    model.run()
+    cascade, before, after = next(m for m in moves if m[0].trigger == "focal-lab")
+    fallen = [lab for lab in before if lab.name in cascade.defaulted]
+    survivors = [lab for lab in before if lab not in fallen]
+    assert {lab.name for lab in fallen} >= {"focal-lab", "cloud-b"} and survivors
+    gone_cu = sum(before[lab] for lab in fallen)
+    assert all(after[lab] == 0.0 for lab in fallen)
+    share = model.p.demand_switch_share
+    total_cu = sum(before[lab] for lab in survivors)
+    for lab in survivors:  # a hyperscaler by its own demand, not the capacity it leases out
+        gain = share * gone_cu * before[lab] / total_cu
+        assert after[lab] == pytest.approx(before[lab] + gain), lab.name
+    event = next(e for e in model.events if e["kind"] == "demand_switched")
+    assert event["step"] == cascade.month and event["defaulted"] == ";".join(
+        lab.name for lab in fallen
+    )
+    assert event["demand_transferred_cu"] == pytest.approx(share * gone_cu)
+    assert event["demand_lost_cu"] == pytest.approx((1 - share) * gone_cu)
+    df = model.datacollector.get_model_vars_dataframe()
+    switched = [e for e in model.events if e["kind"] == "demand_switched"]
+    assert df["demand_transferred_cumulative_cu"].iloc[-1] == pytest.approx(
+        sum(e["demand_transferred_cu"] for e in switched)
+    )
+    assert df["demand_lost_cumulative_cu"].iloc[-1] == pytest.approx(
+        sum(e["demand_lost_cu"] for e in switched)
+    )
+
+
+def test_when_no_lab_survives_its_customers_leave_the_market():
+    """Labs default one by one, the focal lab last: each default's customers go to those still
+    standing (the focal lab too), until none is left and all demand is recorded as lost."""
+    model = BuildoutModel(seed=1)
+    model.run(24)
+    total_cu = sum(lab.demand_cu for lab in model.labs)
+    for lab in reversed(model.labs):
+        if not lab.defaulted:
+            model.default(lab)
+    switched = [e for e in model.events if e["kind"] == "demand_switched"]
+    assert switched[0]["demand_transferred_cu"] > 0 and switched[-1]["demand_transferred_cu"] == 0
+    assert "focal-lab" in switched[-1]["defaulted"]
+    assert [lab.demand_cu for lab in model.labs] == [0.0] * len(model.labs)
+    model.step()
+    df = model.datacollector.get_model_vars_dataframe()
+    assert df["demand_lost_cumulative_cu"].iloc[-1] == pytest.approx(total_cu)
+    assert df["demand_transferred_cumulative_cu"].iloc[-1] == pytest.approx(
+        sum(e["demand_transferred_cu"] for e in switched)
+    )
