@@ -117,12 +117,15 @@ class ChipVendor(GigawattAgent):
         agreement.payer.prepay_chips(agreement, shortfall_gw * agreement.price_usd_b_per_gw)
 
     def finance_customer(self, agreement: ChipSupplyAgreement, paid_usd_b: float) -> None:
-        """Vendor financing: invest a share of each delivery back into the buyer as equity."""
-        if not self.finances_customers or agreement.payer.defaulted:
+        """Vendor financing: invest a share of each delivery back into the buyer as equity, at
+        the market's valuation (not a price of its own: it buys what investors would)."""
+        buyer = agreement.payer
+        if not self.finances_customers or buyer.defaulted:
             return
         amount = min(self.model.p.vendor_financing_share * paid_usd_b, self.free_cash_usd_b())
-        if amount > 1e-9:
-            self.model.invest_equity(self, agreement.payer, amount, "vendor financing")
+        valuation = buyer.valuation_usd_b()
+        if amount > 1e-9 and valuation > 0:
+            self.model.invest_equity(self, buyer, amount, "vendor financing", valuation)
 
     def free_cash_usd_b(self) -> float:
         """Cash it may invest: what the chips it was paid for in advance will cost to make is

@@ -332,9 +332,17 @@ class AILab(GigawattAgent):
         it could carry at today's valuation, scaled by ambition (labs plan on future rounds)."""
         p = self.model.p
         revenue = self.investable_revenue_usd_b()
-        valuation = p.equity_revenue_multiple * (0.5 + self.model.investor_sentiment) * revenue
         debt_room = max(0.0, p.max_debt_to_revenue * revenue - self.debt_usd_b)
-        return self.cash_usd_b + p.ambition * (EQUITY_SALE_SHARE * valuation + debt_room)
+        equity_room = EQUITY_SALE_SHARE * self.valuation_usd_b()
+        return self.cash_usd_b + p.ambition * (equity_room + debt_room)
+
+    def valuation_usd_b(self) -> float:
+        """What the market thinks it is worth: the revenue multiple at the investors' mean
+        sentiment, on revenue as they underwrite it (each investor's round prices it at its
+        own sentiment, around this)."""
+        p = self.model.p
+        sentiment = self.model.investor_sentiment
+        return p.equity_revenue_multiple * (0.5 + sentiment) * self.investable_revenue_usd_b()
 
     def uncovered_chip_need_gw(self) -> float:
         """Chips its permitted campuses still need beyond what is already on order."""

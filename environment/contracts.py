@@ -184,6 +184,9 @@ class ChipSupplyAgreement(Contract):
         """The committed volume not yet paid for, at the contract price."""
         return self.committed_unpaid_gw * self.price_usd_b_per_gw
 
+    def prepaid_usd_b(self, month: int) -> float:
+        return self.prepaid_gw * self.price_usd_b_per_gw
+
 
 @dataclass(eq=False)
 class PowerPurchaseAgreement(Contract):

@@ -822,17 +822,13 @@ class BuildoutModel(mesa.Model):
         company: AILab,
         amount_usd_b: float,
         purpose: str,
-        pre_money_usd_b: float | None = None,
+        pre_money_usd_b: float,
     ) -> None:
-        """Buy new shares at ``pre_money_usd_b`` (never above ``max_equity_value_usd_b``; by
-        default the revenue multiple): adding units to the company's register dilutes
-        every earlier holder at once; the buyer's stake grows or is signed. (Stakes break only
-        when the company defaults, after which it raises nothing, so the register's holders
-        are always its active stakes.)"""
-        if pre_money_usd_b is None:
-            pre_money_usd_b = self.p.equity_revenue_multiple * max(
-                company.revenue_annual_usd_b, 1.0
-            )
+        """Buy new shares at ``pre_money_usd_b`` (positive; never above
+        ``max_equity_value_usd_b``): adding units to the company's register dilutes every
+        earlier holder at once; the buyer's stake grows or is signed. (Stakes break only when
+        the company defaults, after which it raises nothing, so the register's holders are
+        always its active stakes.)"""
         pre_money_usd_b = min(pre_money_usd_b, self.max_equity_value_usd_b())
         shares = amount_usd_b * company.shares_outstanding / pre_money_usd_b
         company.shares_outstanding += shares

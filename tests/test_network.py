@@ -236,13 +236,14 @@ def test_a_defaulted_lessor_or_vendor_breaks_what_it_was_to_deliver():
     assert cascade.total_loss_usd_b == 0.0  # the lab owed nothing to deliverers that failed
 
 
-def test_a_defaulted_vendor_owes_its_buyer_what_was_paid_for_in_advance(monkeypatch):
-    """A buyer's prepayment for chips not yet shipped is a claim on its vendor: written off
-    when the vendor fails (``prepaid_usd_b`` is nothing until a kind pays in advance)."""
-    monkeypatch.setattr(ChipSupplyAgreement, "prepaid_usd_b", lambda self, month: 4.0)
+def test_a_defaulted_vendor_owes_its_buyer_what_was_paid_for_in_advance():
+    """A buyer's take-or-pay prepayment for chips not yet shipped is a claim on its vendor:
+    written off, less what the vendor's cash repays, when the vendor fails."""
     lab, vendor = agent("lab", 3.0), agent("vendor", cash_usd_b=1.0)
     book = ContractBook()
-    chips(book, lab, vendor, 1.0, 20.0)
+    deal = chips(book, lab, vendor, 1.0, 20.0)
+    deal.prepay(0.2)  # 0.2 GW at $20bn/GW
+    assert deal.prepaid_usd_b(0) == pytest.approx(4.0)
     cascade, fallen = propagate(vendor, book, 0, buffer_of=lambda x: x.buffer, ledger=Ledger())
     assert cascade.recovered_usd_b == {"lab": 1.0}
     assert cascade.losses_usd_b == {"lab": 3.0}
