@@ -80,9 +80,10 @@ class Stub(SimpleNamespace):
     """Counterparty with fixed reservation prices (the agents' rules are tested elsewhere)."""
 
 
-def chip_parties(lab_max, vendor_min, backlog=0.0):
+def chip_parties(lab_max, vendor_min, backlog=0.0, list_price=40.0):
     lab = Stub(chip_reservation_price_usd_b_per_gw=lambda eff: lab_max)
     vendor = Stub(
+        price_usd_b_per_gw=list_price,
         production_gw_per_year=12.0,
         backlog_gw=backlog,
         efficiency_index=1.0,
@@ -110,6 +111,27 @@ def test_chip_negotiation_price_inside_overlap_and_rises_with_backlog():
     _, busy = chip_parties(30.0, 20.0, backlog=36.0)
     tight = negotiate_chip_supply(lab, busy, 1.0, month=5, take_or_pay_share=0.5)
     assert tight.price_usd_b_per_gw > calm.price_usd_b_per_gw
+
+
+def test_chip_deal_is_never_dearer_than_the_list_price():
+    """Found by the plausibility review: a scarce vendor's power pushed 55 % of deals above
+    its own list price, toward what the lab would pay. A posted price is a ceiling."""
+    _, busy = chip_parties(30.0, 20.0, backlog=36.0, list_price=22.0)
+    lab = Stub(chip_reservation_price_usd_b_per_gw=lambda eff: 30.0)
+    deal = negotiate_chip_supply(lab, busy, 1.0, month=5, take_or_pay_share=0.5)
+    assert 20.0 < deal.price_usd_b_per_gw <= 22.0
+    _, cheap = chip_parties(30.0, 20.0, list_price=19.0)  # listed below what it would take
+    assert negotiate_chip_supply(lab, cheap, 1.0, month=5, take_or_pay_share=0.5) is None
+
+
+def test_chip_delivery_window_lasts_until_the_last_campus_can_take_chips():
+    """The take-or-pay pace must not run ahead of the buyer's buildings: a deal for campuses
+    ready in 6 to 40 months delivers from month 6 to month 40 at least."""
+    lab, vendor = chip_parties(lab_max=30.0, vendor_min=20.0)
+    deal = negotiate_chip_supply(
+        lab, vendor, 1.0, 5, 0.5, wanted_from_months=6, wanted_until_months=40
+    )
+    assert deal.start_month == 11 and deal.end_month >= 5 + 40 + 1
 
 
 def power_parties(lab_max, utility_min, stress=0.0, energise=30):

@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 from conftest import load_scaled_world, run_model
 
+from agents.lab import CHIP_CALL_LEAD_MONTHS
+from environment.contracts import CHIP_MAKE_UP_MONTHS, ChipSupplyAgreement
 from environment.model import AGENT_COLUMNS, MODEL_COLUMNS, BuildoutModel
-from environment.projects import GATES
+from environment.projects import GATES, DataCenterProject
 
 
 def model_table(model):
@@ -46,7 +48,7 @@ def test_same_seed_same_tables_different_seed_different_path():
 #: The same on every supported Python and Mesa (3.11 + 3.3.1, 3.12 + 3.5.1): Python 3.12's
 #: ``sum`` of floats rounds differently from 3.11's, which once sent the two apart from 2031 on,
 #: so the model adds floats with ``math.fsum``. Update it only when outputs change on purpose.
-BASELINE_36_MONTHS_SHA256 = "8a9b12ebc9837313bc49f1380e68250c8ae970e836cf7831aa7470d4cc9a4e80"
+BASELINE_36_MONTHS_SHA256 = "08967260fbb15702825b3cd3e28f310bd0b861bfe5c2351a9cf42ce0560cf9a1"
 
 
 def test_a_seed_gives_the_same_tables_on_every_python():
@@ -154,6 +156,43 @@ def test_capital_gate_no_investor_money_focal_lab_defaults():
     # its cash ran out before it defaulted, and it raised nothing from investors
     assert df["lab_cash_usd_b"].iloc[default_step - 1] < df["lab_cash_usd_b"].iloc[0]
     assert df["lab_debt_usd_b"].max() == 0
+
+
+def test_take_or_pay_prepays_chips_that_stay_the_buyers_to_call():
+    """Found by the plausibility review: a buyer that skipped its schedule paid in full and lost
+    the chips. Now it prepays its committed share at an even pace (never more in all), the
+    chips stay on order, their delivery is not billed again, and they can be called for a
+    make-up period after the window before the vendor keeps the money."""
+    deal = ChipSupplyAgreement(None, None, 0, 0, 12, volume_gw=1.2, take_or_pay_share=0.5)
+    for month in range(12):  # the buyer calls nothing all year
+        deal.prepay(deal.minimum_due_gw(month))
+        deal.lapse_due(month)
+    assert deal.prepaid_gw == pytest.approx(0.6)  # the committed half, not more
+    assert deal.undelivered_gw == pytest.approx(0.6)  # the uncommitted half lapsed, unpaid
+    assert deal.is_running(12) and deal.minimum_due_gw(12) == 0.0
+    assert deal.take_delivery(0.4) == pytest.approx(0.0)  # prepaid: nothing more to bill
+    assert deal.prepaid_gw == pytest.approx(0.2)
+    last = 12 + CHIP_MAKE_UP_MONTHS - 1
+    deal.lapse_due(last)
+    assert deal.undelivered_gw == 0.0 and not deal.is_running(last + 1)
+
+
+def test_chips_are_installed_only_in_campuses_whose_power_is_near(monkeypatch):
+    """Found by the plausibility review: chips were called at the end of construction whatever
+    the power contract's date, and aged in dark buildings (29 GW dark against 13.5 GW online in
+    grid-bottleneck seed 2). Every installation now has power under contract within the call
+    lead time."""
+    installs = []
+    install = DataCenterProject.install_chips
+
+    def spy(project, gw, efficiency_index, month):
+        installs.append((project.ppa.start_month if project.ppa else None, month))
+        install(project, gw, efficiency_index, month)
+
+    monkeypatch.setattr(DataCenterProject, "install_chips", spy)
+    BuildoutModel(scenario="grid-bottleneck", seed=2).run(72)
+    new = [(start, month) for start, month in installs if month > 0]
+    assert new and all(s is not None and s - m <= CHIP_CALL_LEAD_MONTHS for s, m in new)
 
 
 def test_equity_rounds_dilute_earlier_holders_through_the_share_register():

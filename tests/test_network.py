@@ -438,21 +438,17 @@ def test_diverted_demand_is_all_accounted_for(demand_cu, survivors, share):
 
 
 def test_a_defaulted_labs_customers_move_to_the_labs_still_standing():
-    """Found by the plausibility review: a defaulted lab's demand left the market. In
-    lab-default seed 1 the focal lab takes the Oracle-like cloud down in the same cascade:
-    neither gets the other's customers, and the survivors share them by demand."""
-    model = BuildoutModel(scenario="lab-default", seed=1)
-    default, moves = model.default, []
-
-    def spy(trigger):
-        before = {lab: lab.demand_cu for lab in model.labs if not lab.defaulted}
-        cascade = default(trigger)
-        moves.append((cascade, before, {lab: lab.demand_cu for lab in before}))
-        return cascade
-
-    model.default = spy
-    model.run()
-    cascade, before, after = next(m for m in moves if m[0].trigger == "focal-lab")
+    """Found by the plausibility review: a defaulted lab's demand left the market. Here the
+    focal lab takes the Oracle-like cloud, its lender beyond its means, down in the same
+    cascade: neither gets the other's customers, and the survivors share them by demand."""
+    model = BuildoutModel(seed=1)
+    model.run(24)
+    cloud_b = model._by_name["cloud-b"]
+    principal = cloud_b.loss_buffer_usd_b() + model.focal_lab.cash_usd_b + 10.0
+    model.contracts.sign(Loan(model.focal_lab, cloud_b, 0, 0, 120, principal, 0.05))
+    before = {lab: lab.demand_cu for lab in model.labs if not lab.defaulted}
+    cascade = model.default(model.focal_lab)
+    after = {lab: lab.demand_cu for lab in before}
     fallen = [lab for lab in before if lab.name in cascade.defaulted]
     survivors = [lab for lab in before if lab not in fallen]
     assert {lab.name for lab in fallen} >= {"focal-lab", "cloud-b"} and survivors
@@ -469,6 +465,7 @@ def test_a_defaulted_labs_customers_move_to_the_labs_still_standing():
     )
     assert event["demand_transferred_cu"] == pytest.approx(share * gone_cu)
     assert event["demand_lost_cu"] == pytest.approx((1 - share) * gone_cu)
+    model.step()  # the columns are recorded at the end of a month
     df = model.datacollector.get_model_vars_dataframe()
     switched = [e for e in model.events if e["kind"] == "demand_switched"]
     assert df["demand_transferred_cumulative_cu"].iloc[-1] == pytest.approx(
