@@ -244,6 +244,7 @@ class AILab(GigawattAgent):
             risk_score=self.risk_score(),
             revenue_annual_usd_b=self.investable_revenue_usd_b(),
             debt_usd_b=self.debt_usd_b,
+            debt_term_months=self.model.p.debt_term_months,
         )
 
     def record_funding(self, amount_usd_b: float) -> None:

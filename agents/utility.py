@@ -359,6 +359,7 @@ class Utility(GigawattAgent):
             risk_score=0.1 + 0.4 * self.grid_stress + 0.2 * self.in_distress,
             revenue_annual_usd_b=revenue,
             debt_usd_b=self.debt_usd_b,
+            debt_term_months=self.model.p.utility_debt_term_months,
             accepts_equity=False,
         )
 

@@ -804,7 +804,7 @@ class BuildoutModel(mesa.Model):
                         payee=offer.investor,
                         signed_month=self.month,
                         start_month=self.month,
-                        end_month=self.month + self.p.debt_term_months,
+                        end_month=self.month + offer.request.debt_term_months,
                         principal_usd_b=offer.amount_usd_b,
                         rate_per_year=offer.cost_of_capital,
                     )

@@ -600,8 +600,18 @@ _WORLD = [
         60,
         6,
         360,
-        "term of new loans (bullet repayment)",
+        "term of new loans to labs (bullet repayment)",
         "assumption",
+    ),
+    _p(
+        "utility_debt_term_months",
+        "months",
+        240,
+        6,
+        480,
+        "term of new loans to utilities (bullet repayment): they fund 30-year plants",
+        "assumption: investor-owned utilities issue first-mortgage bonds of 10-30 years; 20 as "
+        "the middle",
     ),
     _p(
         "equity_revenue_multiple",
@@ -716,6 +726,7 @@ _DYNAMIC = {
     "debt_spread_min",
     "debt_spread_max",
     "debt_term_months",
+    "utility_debt_term_months",
     "equity_revenue_multiple",
     "max_debt_to_revenue",
     "default_sentiment_shock",

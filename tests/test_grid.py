@@ -9,6 +9,7 @@ import pytest
 from conftest import run_model
 
 from agents.utility import Utility
+from environment.contracts import Loan
 from environment.model import BuildoutModel
 from environment.projects import ONLINE, PIPELINE
 
@@ -102,3 +103,19 @@ def test_a_lab_whose_grids_power_none_of_its_campuses_idles_them_without_dividin
     lab.serve()
     assert lab.idle_gw == pytest.approx(max(0.0, lab.capacity_online_gw - lab.leased_out_gw))
     assert lab.spare_gw() == 0.0  # nothing to lease out: none of it has power
+
+
+def test_utilities_borrow_long_and_ride_out_a_rate_shock():
+    """Found after power was priced at cost: utilities funded 30-year plants with the labs'
+    five-year bullet loans, and in the capital crunch a small utility could not refinance when
+    they fell due (Patagonia defaulted in all 50 crunch runs). Its loans now run
+    ``utility_debt_term_months``, a lab's ``debt_term_months``."""
+    model = BuildoutModel(scenario="capital-crunch", seed=0)
+    model.run()
+    loans = [c for c in model.contracts.contracts if isinstance(c, Loan) and c.signed_month > 0]
+    for loan in loans:
+        utility = isinstance(loan.payer, Utility)
+        term = model.p.utility_debt_term_months if utility else model.p.debt_term_months
+        assert loan.end_month - loan.start_month == term
+    assert any(isinstance(c.payer, Utility) for c in loans)
+    assert not any(u.defaulted for u in model.utilities)

@@ -57,6 +57,7 @@ def request(amount=10.0, max_cost=0.2):
         risk_score=0.3,
         revenue_annual_usd_b=20.0,
         debt_usd_b=0.0,
+        debt_term_months=60,
     )
 
 

@@ -24,6 +24,7 @@ class FundingRequest:
     risk_score: float  # 0 safe .. 1 distressed, as investors read the requester's books
     revenue_annual_usd_b: float
     debt_usd_b: float
+    debt_term_months: int  # of the loans it asks for (bullet repayment)
     accepts_equity: bool = True
 
     @property
