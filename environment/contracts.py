@@ -95,7 +95,8 @@ class ChipSupplyAgreement(Contract):
     The buyer commits to take ``take_or_pay_share`` of the volume, paced evenly over the
     delivery window. What it does not call on pace it pays for in advance, and the vendor owes
     it those chips (make-up rights, as in gas and LNG take-or-pay contracts): deliveries of a
-    prepaid volume are not billed again, and continue after the window until it is delivered.
+    prepaid volume are not billed again, and run on after the window for
+    ``CHIP_MAKE_UP_MONTHS``; prepaid chips not called by then lapse and the vendor keeps the money.
     The uncommitted rest lapses, unpaid, at the end of the window.
     """
 
