@@ -54,6 +54,13 @@ class GigawattAgent(mesa.Agent):
         """Size of the agent's balance sheet (cash plus assets it carries), for pictures."""
         return max(self.cash_usd_b, 0.0)
 
+    def claims_held_usd_b(self) -> float:
+        """What it carries on its books against others: equity stakes at cost, loans at
+        principal (``Contract.claim_usd_b``); contracts it is still to deliver on are future
+        sales, not assets, and count nothing."""
+        month = self.model.month
+        return fsum(c.claim_usd_b(month) for c in self.model.contracts.of(self, role="payee"))
+
     def book_loss(self, amount_usd_b: float) -> None:
         self.losses_usd_b += amount_usd_b
 

@@ -171,7 +171,10 @@ class ChipVendor(GigawattAgent):
         return 0.0
 
     def balance_sheet_usd_b(self) -> float:
+        """Cash, its fab capacity at cost, and the claims it holds (the stakes vendor financing
+        bought in its buyers); its order book is future sales, not an asset."""
         return (
             max(self.cash_usd_b, 0.0)
             + self.production_gw_per_year * self.capacity_cost_usd_b_per_gw_year
+            + self.claims_held_usd_b()
         )

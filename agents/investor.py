@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from math import fsum
 
 from agents.base import GigawattAgent
 from environment.markets.capital import DEBT, EQUITY, CapitalOffer, FundingRequest
@@ -84,11 +83,7 @@ class Investor(GigawattAgent):
 
     def balance_sheet_usd_b(self) -> float:
         """Its free capital plus the claims it holds (equity at cost, loans at principal)."""
-        month = self.model.month
-        claims = fsum(
-            c.remaining_value_usd_b(month) for c in self.model.contracts.of(self, role="payee")
-        )
-        return max(self.cash_usd_b, 0.0) + claims
+        return max(self.cash_usd_b, 0.0) + self.claims_held_usd_b()
 
     def receive_inflows(self) -> None:
         self.model.ledger.transfer(

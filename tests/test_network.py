@@ -414,6 +414,23 @@ def test_a_lender_to_a_defaulter_falls_when_the_loan_exceeds_its_net_worth():
     assert model.ledger.imbalance_usd_b() == pytest.approx(0.0, abs=1e-6)
 
 
+def test_a_vendor_counts_the_stakes_its_financing_bought_in_its_loss_buffer():
+    """Found by review: a vendor's loss buffer counted cash and fabs but not the stakes vendor
+    financing bought in its buyers, so financing a buyer shrank its buffer by the amount
+    invested. A stake counts at cost, as an investor's does; its order book counts nothing."""
+    model = BuildoutModel(seed=1)
+    model.run(24)
+    vendor = next(v for v in model.vendors if v.finances_customers)
+    buyer = model.focal_lab
+    buffer, cash = vendor.loss_buffer_usd_b(), vendor.cash_usd_b
+    assert cash > 2.0 and not buyer.defaulted
+    model.invest_equity(vendor, buyer, 2.0, "vendor financing", buyer.valuation_usd_b())
+    assert vendor.cash_usd_b == pytest.approx(cash - 2.0)
+    assert vendor.loss_buffer_usd_b() == pytest.approx(buffer)  # cash became a stake at cost
+    chips(model.contracts, buyer, vendor, 1.0, 20.0, take_or_pay_share=0.5)
+    assert vendor.loss_buffer_usd_b() == pytest.approx(buffer)  # future sales, not an asset
+
+
 # --- a defaulted lab's customers ---------------------------------------------------------------
 def test_divert_demand_moves_the_switching_share_in_proportion_to_demand():
     gains, lost_cu = divert_demand(10.0, {"rival": 3.0, "hyperscaler": 1.0}, 0.8)
