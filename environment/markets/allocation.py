@@ -42,5 +42,6 @@ def allocate(supply: float, calls: Sequence[Call]) -> dict[Hashable, float]:
             for c in capped:
                 left -= c.requested - granted[c.buyer]
                 granted[c.buyer] = c.requested
-            tier = [c for c in tier if c not in capped]
+            filled = {c.buyer for c in capped}  # a set: many capped calls stay linear
+            tier = [c for c in tier if c.buyer not in filled]
     return granted
