@@ -12,10 +12,12 @@ from environment.contracts import (
     CapacityLease,
     ChipSupplyAgreement,
 )
+from environment.markets.assets import Bid
 from environment.markets.capital import FundingRequest
 from environment.projects import (
     APPROVED,
     CANCELLED,
+    FACILITY_LIFE_MONTHS,
     ONLINE,
     OPEN_ENDED_MONTHS,
     PIPELINE,
@@ -31,8 +33,6 @@ CAPITAL_RATIONING_SHARE = 0.25
 EQUITY_SALE_SHARE = 0.3
 #: Months before construction ends that a campus calls its chips (assumption: just in time).
 CHIP_CALL_LEAD_MONTHS = 3
-#: Years over which a campus building is written off (digest B: facility ~14 years).
-FACILITY_LIFE_MONTHS = 168
 
 
 class AILab(GigawattAgent):
@@ -585,7 +585,7 @@ class AILab(GigawattAgent):
 
     def withdraw(self) -> float:
         """In default: it earns nothing more, and campuses not yet online are cancelled and
-        their power released (those online stay, stranded)."""
+        their power released (working campuses its estate could not sell stay, stranded)."""
         self.revenue_month_usd_b = self.lease_income_month_usd_b = self.served_cu = 0.0
         self.funding_requested_usd_b = self.funding_gap_usd_b = 0.0  # it asks for nothing more
         cancelled = 0.0
@@ -597,6 +597,31 @@ class AILab(GigawattAgent):
                 pr.utility.release(pr.ppa)
         self.projects = [pr for pr in self.projects if pr.status != CANCELLED]
         return cancelled
+
+    # --- distressed sales -------------------------------------------------------------------
+    def bid_for(self, campus: DataCenterProject, value_usd_b: float) -> Bid:
+        """A working campus is worth its value to a lab that was going to build as much anyway
+        (pro rata to the part of it that lab needs), paid from cash not needed for this
+        month's bills, as construction is."""
+        gap_gw = max(0.0, self.capacity_target_gw() - self.committed_gw())
+        needed_share = min(1.0, gap_gw / campus.size_gw)
+        budget = max(0.0, self.cash_usd_b - self.outflows_month_usd_b)
+        return Bid(self, value_usd_b * needed_share, budget)
+
+    def hand_over(self, campus: DataCenterProject, value_usd_b: tuple[float, float]) -> None:
+        """Its estate sold ``campus``: it leaves the lab's list, and its value (chips,
+        building) its books."""
+        self.projects.remove(campus)
+        chips_usd_b, building_usd_b = value_usd_b
+        self.it_assets_usd_b = max(0.0, self.it_assets_usd_b - chips_usd_b)
+        self.facility_assets_usd_b = max(0.0, self.facility_assets_usd_b - building_usd_b)
+
+    def take_over(self, campus: DataCenterProject, price_usd_b: float, chips_share: float) -> None:
+        """It bought ``campus``: on its books at the price (not capex: nothing new was built)."""
+        campus.owner = self
+        self.projects.append(campus)
+        self.it_assets_usd_b += price_usd_b * chips_share
+        self.facility_assets_usd_b += price_usd_b * (1.0 - chips_share)
 
     def new_month(self) -> None:
         self.capex_month_usd_b = 0.0

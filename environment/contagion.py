@@ -15,8 +15,10 @@ money is created or lost. A claimant writes off its claim less what it
 recovered; one whose write-offs in the cascade exceed its loss buffer (its net worth when the
 cascade began) defaults in the next round, and so on until a round hits nobody new (agents
 already in default from an earlier cascade write off their claims but cannot default twice).
-Nothing is recovered from a defaulter's other assets (campuses, fleets): they stay with it,
-so a defaulter that ran out of cash pays its creditors nothing.
+Before that, a defaulted lab's estate sells what it can: its working campuses are auctioned to
+the labs still standing (``sell_assets``, see ``environment/markets/assets.py``), so its
+creditors recover from the sale proceeds even when its cash is gone. Campuses nobody buys stay
+with it, stranded; other agents' assets (fabs, generation) are not sold.
 
 Contracts a defaulter was to *deliver* on also break when it cannot deliver — a bankrupt lessor
 serves no capacity, a bankrupt vendor ships no chips, and what its customer paid for in advance
@@ -113,12 +115,15 @@ def propagate(
     buffer_of: Callable[[object], float],
     ledger: Ledger,
     arrears_of: Callable[[object], dict] = lambda agent: {},
+    sell_assets: Callable[[object, list], None] = lambda agent, fallen: None,
 ) -> tuple[Cascade, list]:
     """Run a cascade from ``trigger``; return it and the defaulted agents in order.
 
     ``buffer_of(agent)`` is read once per agent, before any write-off of this cascade;
     ``arrears_of(agent)`` gives its unpaid bills by payee (an agent or an outside account);
-    recoveries are paid from defaulters' ``cash_usd_b`` through ``ledger``.
+    ``sell_assets(agent, fallen)`` turns a defaulter's saleable assets into cash before its
+    contracts break (buyers are not among ``fallen``, the defaulters so far); recoveries are
+    paid from defaulters' ``cash_usd_b`` through ``ledger``.
     """
     cascade = Cascade(trigger=trigger.name, month=month)
     losses: dict = defaultdict(float)
@@ -130,6 +135,7 @@ def propagate(
     while frontier:
         cascade.rounds.append([agent.name for agent in frontier])
         for debtor in frontier:
+            sell_assets(debtor, defaulted)
             breaking, senior, junior, sales = claims_on(debtor, book, month, arrears_of(debtor))
             for payee, lost in sales.items():
                 revenue_lost[payee] += lost

@@ -13,7 +13,7 @@ the payer's arrears, not part of any contract's claim.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from math import fsum
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -30,6 +30,7 @@ PPA_EXPOSURE_MONTHS = 12
 CHIP_MAKE_UP_MONTHS = 24
 
 ACTIVE, COMPLETED, BROKEN = "active", "completed", "broken"
+ASSIGNED = "assigned"  # taken over by a new payer (a campus sold with its power contract)
 
 
 @dataclass(eq=False)
@@ -217,6 +218,15 @@ class PowerPurchaseAgreement(Contract):
 
     def monthly_obligation_usd_b(self, month: int) -> float:
         return self.energy_cost_usd_b(0.0) if month >= self.start_month else 0.0
+
+    def assigned_to(self, payer: Agent, month: int) -> PowerPurchaseAgreement:
+        """The same supply on the same terms for the rest of the term, owed by ``payer`` (a
+        campus's buyer takes on its power contract, as a bankruptcy sale may assign it)."""
+        successor = replace(
+            self, payer=payer, signed_month=month, start_month=max(month, self.start_month)
+        )
+        successor.connected = self.connected
+        return successor
 
     def remaining_value_usd_b(self, month: int) -> float:
         """A utility resells power a buyer walks away from: its exposure is the minimum

@@ -27,6 +27,7 @@ from agents.utility import GenerationKind, Utility
 from environment.contagion import Cascade, propagate
 from environment.contracts import (
     ACTIVE,
+    ASSIGNED,
     BROKEN,
     CapacityLease,
     ChipSupplyAgreement,
@@ -37,6 +38,7 @@ from environment.contracts import (
 )
 from environment.ledger import Ledger
 from environment.markets import capital
+from environment.markets.assets import auction
 from environment.markets.chips import deliverable_within_gw, negotiate_chip_supply, rank_vendors
 from environment.markets.leasing import negotiate_lease
 from environment.markets.power import PPA_TERM_MONTHS, negotiate_ppa, renew_ppa
@@ -109,6 +111,7 @@ MODEL_COLUMNS = (
     "chip_supply_hhi",
     "focal_centrality",
     "cascade_losses_cumulative_usd_b",
+    "campuses_sold_cumulative_gw",
     "demand_transferred_cumulative_cu",
     "demand_lost_cumulative_cu",
     "agents_in_distress",
@@ -195,6 +198,7 @@ class BuildoutModel(mesa.Model):
         self.defaults_cumulative = 0
         self.cascades: list[Cascade] = []
         self.cascade_losses_cumulative_usd_b = 0.0
+        self.campuses_sold_cumulative_gw = 0.0  # defaulted labs' campuses rivals bought
         self.demand_transferred_cumulative_cu = 0.0  # defaulted labs' demand rivals took over
         self.demand_lost_cumulative_cu = 0.0  # the rest of it, gone from the market
         self.investor_sentiment = self.p.sentiment_initial
@@ -920,6 +924,7 @@ class BuildoutModel(mesa.Model):
             buffer_of=lambda a: a.loss_buffer_usd_b(),
             ledger=self.ledger,
             arrears_of=lambda a: a.arrears_usd_b,
+            sell_assets=self._sell_campuses,
         )
         for agent in fallen:
             agent.defaulted = True
@@ -958,6 +963,51 @@ class BuildoutModel(mesa.Model):
             capacity_cancelled_gw=cascade.capacity_cancelled_gw,
         )
         return cascade
+
+    def _sell_campuses(self, estate, fallen: list) -> None:
+        """A defaulted lab's estate auctions its working campuses (``markets/assets.py``) to the
+        labs still standing and out of distress, each at its value in use (today's cost of the
+        same chips and building, less the life used up); the reserve is that value less
+        ``fire_sale_discount``. A buyer takes on the campus's power contract; the proceeds go
+        to the estate's creditors. Campuses nobody buys stay with the estate, stranded."""
+        if not isinstance(estate, AILab):
+            return
+        p, month = self.p, self.month
+        bidders = [lab for lab in self.labs if not lab.in_distress and lab not in fallen]
+        chip_price = self.chip_price_usd_b_per_gw / self.best_efficiency()  # per efficiency unit
+        for campus in [pr for pr in estate.projects if pr.working]:
+            value_usd_b = campus.replacement_value_usd_b(
+                month,
+                chip_price * campus.efficiency_index,
+                p.capex_per_gw_usd_b * (1.0 - p.it_share_of_capex),
+                p.it_equipment_life_months,
+            )
+            value = fsum(value_usd_b)
+            bids = [lab.bid_for(campus, value) for lab in bidders]
+            sale = auction((1.0 - p.fire_sale_discount) * value, bids)
+            if sale is None:
+                continue
+            buyer, price = sale
+            self.ledger.transfer(buyer, estate, price, "distressed campus sale")
+            estate.hand_over(campus, value_usd_b)
+            buyer.take_over(campus, price, value_usd_b[0] / value)
+            ppa = campus.ppa
+            if ppa is not None and ppa.status == ACTIVE:
+                campus.ppa = self.contracts.sign(ppa.assigned_to(buyer, month))
+                self.contracts.close(ppa, ASSIGNED, month)
+            self.campuses_sold_cumulative_gw += campus.chips_installed_gw
+            self.log_event(
+                "campus_sold",
+                f"{estate.name}'s {campus.chips_installed_gw:.2f} GW campus in "
+                f"{campus.government.name} sold to {buyer.name} for ${price:.1f}bn "
+                f"({price / value:.0%} of its value in use)",
+                campus_id=campus.id,
+                seller=estate.name,
+                buyer=buyer.name,
+                capacity_gw=campus.chips_installed_gw,
+                price_usd_b=price,
+                value_usd_b=value,
+            )
 
     def _divert_customers(self, fallen: list) -> None:
         """The customers of the labs that fell move to the labs still standing (see

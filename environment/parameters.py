@@ -642,6 +642,17 @@ _WORLD = [
         "assumption",
     ),
     _p(
+        "fire_sale_discount",
+        "share",
+        0.5,
+        0.0,
+        1.0,
+        "a defaulted lab's estate sells no campus for less than its value in use (today's cost "
+        "of the same chips and building, less the life used up) times 1 minus this",
+        "assumption: buyers from outside the industry pay about a third of replacement cost for "
+        "specialised capital, buyers within it more (Ramey & Shapiro 2001, JPE 109(5))",
+    ),
+    _p(
         "demand_switch_share",
         "share",
         0.8,
@@ -730,6 +741,7 @@ _DYNAMIC = {
     "equity_revenue_multiple",
     "max_debt_to_revenue",
     "default_sentiment_shock",
+    "fire_sale_discount",
     "demand_switch_share",
 }
 

@@ -26,6 +26,8 @@ NOT_APPLIED, PENDING, APPROVED, DENIED = "not_applied", "pending", "approved", "
 
 #: Months assumed left on a gate that has no date in sight (no contract, no supply).
 OPEN_ENDED_MONTHS = 999.0
+#: Years over which a campus building is written off (digest B: facility ~14 years).
+FACILITY_LIFE_MONTHS = 168
 
 
 @dataclass(eq=False)
@@ -91,6 +93,29 @@ class DataCenterProject:
             self.chips_needed_gw > 1e-12
             and self.ppa is not None
             and self.months_until_ready(month) <= lead_months
+        )
+
+    @property
+    def working(self) -> bool:
+        """Built and equipped: it runs as soon as it has power (what a buyer would take on)."""
+        return self.status not in CLOSED and self.built and self.chips_installed_gw > 0
+
+    def replacement_value_usd_b(
+        self,
+        month: int,
+        chips_usd_b_per_gw: float,
+        building_usd_b_per_gw: float,
+        chip_life_months: int,
+    ) -> tuple[float, float]:
+        """Its chips and its building at what the same would cost today (``chips_usd_b_per_gw``
+        for chips of its efficiency), less the life each has used up (straight line): the
+        value of specialised capital in use, the basis on which it is sold."""
+        chips_left = 1.0 - (month - self.chips_installed_month) / chip_life_months
+        in_use_since = self.online_month if self.online_month is not None else month
+        building_left = 1.0 - (month - in_use_since) / FACILITY_LIFE_MONTHS
+        return (
+            self.chips_installed_gw * chips_usd_b_per_gw * min(1.0, max(0.0, chips_left)),
+            self.size_gw * building_usd_b_per_gw * min(1.0, max(0.0, building_left)),
         )
 
     @property

@@ -89,13 +89,17 @@ def power_contracted_gw(lab, month: int) -> float:
 
 
 def chips_delivered_gw(model: BuildoutModel, lab, installed_at_start: dict[str, float]) -> float:
-    """Chips the lab has ever had: installed at the start plus every delivery since."""
+    """Chips the lab has ever had: installed at the start, every delivery since, and those in
+    the campuses it bought from defaulted labs' estates, less those in campuses it sold."""
     delivered = sum(
         c.delivered_gw
         for c in model.contracts.of(lab, ChipSupplyAgreement, active_only=False)
         if c.payer is lab
     )
-    return installed_at_start.get(lab.name, 0.0) + delivered
+    sales = [e for e in model.events if e["kind"] == "campus_sold"]
+    bought = sum(e["capacity_gw"] for e in sales if e["buyer"] == lab.name)
+    sold = sum(e["capacity_gw"] for e in sales if e["seller"] == lab.name)
+    return installed_at_start.get(lab.name, 0.0) + delivered + bought - sold
 
 
 def installed_chips(model: BuildoutModel) -> dict[str, float]:

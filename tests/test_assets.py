@@ -1,0 +1,118 @@
+"""Distressed sales: a defaulted lab's working campuses go to its rivals, the proceeds to its
+creditors (``environment/markets/assets.py``, ``BuildoutModel._sell_campuses``)."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from environment.contracts import ASSIGNED, PowerPurchaseAgreement
+from environment.markets.assets import Bid, auction
+from environment.model import BuildoutModel
+from environment.projects import FACILITY_LIFE_MONTHS, DataCenterProject
+
+
+def test_the_highest_limit_wins_at_the_runner_ups_limit_never_below_the_reserve():
+    bids = [Bid("a", 10.0, 100.0), Bid("b", 8.0, 100.0), Bid("c", 20.0, 6.0)]
+    assert auction(5.0, bids) == ("a", 8.0)  # c is held to its cash: a pays b's limit
+    assert auction(9.0, bids) == ("a", 9.0)  # the reserve is above the runner-up
+    assert auction(11.0, bids) is None  # nobody reaches the reserve: unsold
+    assert auction(3.0, [Bid("a", 10.0, 100.0)]) == ("a", 3.0)  # a lone bidder pays the reserve
+    assert auction(0.0, [Bid("a", 5.0, 5.0), Bid("b", 5.0, 9.0)]) == ("a", 5.0)  # tie: first
+    assert auction(0.0, [Bid("a", 0.0, 100.0)]) is None  # worth nothing to anyone
+    assert auction(0.0, []) is None
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.floats(0.0, 100.0),
+    st.lists(st.tuples(st.floats(0.0, 100.0), st.floats(0.0, 100.0)), max_size=6),
+)
+def test_a_sale_is_at_or_above_the_reserve_and_within_the_winners_limit(reserve, offers):
+    bids = [Bid(i, value, budget) for i, (value, budget) in enumerate(offers)]
+    sale = auction(reserve, bids)
+    limits = [bid.limit_usd_b for bid in bids]
+    if sale is None:
+        assert not limits or max(limits) < reserve or max(limits) <= 0
+    else:
+        winner, price = sale
+        assert limits[winner] == max(limits)
+        assert reserve <= price <= limits[winner]
+
+
+def test_a_campus_is_worth_todays_cost_less_the_life_used_up():
+    campus = DataCenterProject(None, None, 1.0, 0, 18, 45.0, 0.4)
+    campus.install_chips(0.8, 1.0, month=10)
+    campus.online_month = 12
+    chips, building = campus.replacement_value_usd_b(43, 30.0, 18.0, chip_life_months=66)
+    assert chips == pytest.approx(0.8 * 30.0 * (1 - 33 / 66))
+    assert building == pytest.approx(1.0 * 18.0 * (1 - 31 / FACILITY_LIFE_MONTHS))
+    assert campus.replacement_value_usd_b(200, 30.0, 18.0, 66)[0] == 0.0  # chips past their life
+
+
+def test_an_assigned_power_contract_keeps_its_terms_under_the_new_payer():
+    ppa = PowerPurchaseAgreement("estate", "utility", 3, 20, 200, 1.0, 70.0, 0.6, 0.85)
+    ppa.connected = True
+    later = ppa.assigned_to("buyer", 36)
+    assert (later.payer, later.payee, later.signed_month, later.start_month) == (
+        "buyer",
+        "utility",
+        36,
+        36,
+    )
+    assert (later.end_month, later.capacity_gw, later.price_usd_mwh) == (200, 1.0, 70.0)
+    assert later.connected and later.minimum_take_share == 0.6
+    assert ppa.assigned_to("buyer", 10).start_month == 20  # not yet energised: same date
+
+
+def test_a_defaulted_labs_campuses_are_sold_to_rivals_and_pay_its_creditors():
+    """Found by the plausibility review: a defaulted lab's data centres stayed with it, so its
+    creditors recovered nothing (recoveries were 0 in every cascade). In lab-default seed 1
+    its two working campuses are auctioned: a rival that needs them pays between the reserve
+    and their value in use, takes on their power contracts and runs them the next month."""
+    model = BuildoutModel(scenario="lab-default", seed=1)
+    model.run()
+    cascade = next(c for c in model.cascades if c.trigger == "focal-lab")
+    sales = [e for e in model.events if e["kind"] == "campus_sold"]
+    assert sales and all(e["step"] == cascade.month for e in sales)
+    discount = model.p.fire_sale_discount
+    for sale in sales:
+        campus = model.projects[sale["campus_id"]]
+        buyer = model._by_name[sale["buyer"]]
+        assert sale["seller"] == "focal-lab" and not buyer.defaulted
+        assert campus.owner is buyer and campus in buyer.projects
+        assert campus not in model.focal_lab.projects
+        assert (1 - discount) * sale["value_usd_b"] <= sale["price_usd_b"] <= sale["value_usd_b"]
+        assert campus.capacity_online_gw(model.month) == campus.chips_installed_gw > 0
+        assert campus.ppa.payer is buyer
+    assigned = [c for c in model.contracts.contracts if c.status == ASSIGNED]
+    assert all(c.payer is model.focal_lab and c.ended_month == cascade.month for c in assigned)
+    assert sorted(c.price_usd_mwh for c in assigned) == sorted(
+        model.projects[e["campus_id"]].ppa.price_usd_mwh for e in sales
+    )
+    proceeds = sum(e["price_usd_b"] for e in sales)
+    assert model.ledger.flows_usd_b["distressed campus sale"] == pytest.approx(proceeds)
+    assert cascade.total_recovered_usd_b >= proceeds > 0  # all of it reached the claimants
+    df = model.datacollector.get_model_vars_dataframe()
+    assert df["campuses_sold_cumulative_gw"].iloc[-1] == pytest.approx(
+        sum(e["capacity_gw"] for e in sales)
+    )
+    assert model.ledger.imbalance_usd_b() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_with_no_lab_left_to_buy_them_the_last_defaulters_campuses_stay_stranded():
+    """Rivals default one by one and the focal lab buys their campuses; when it defaults last,
+    nobody is left to bid, and the campuses stay with its estate (stranded)."""
+    model = BuildoutModel(seed=1)
+    model.run(24)
+    focal = model.focal_lab
+    for lab in model.labs:
+        if lab is not focal:
+            model.default(lab)
+    bought = [model.projects[e["campus_id"]] for e in model.events if e.get("buyer") == "focal-lab"]
+    assert bought and all(pr.owner is focal and pr.working for pr in bought)
+    model.default(focal)
+    assert not [e for e in model.events if e.get("seller") == focal.name]
+    assert all(pr in focal.projects for pr in bought)  # unsold, with the estate
+    model.step()
+    stranded = model.datacollector.get_model_vars_dataframe()["stranded_gw"].iloc[-1]
+    assert stranded >= sum(pr.chips_installed_gw for pr in bought) - 1e-9
