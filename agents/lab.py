@@ -490,6 +490,12 @@ class AILab(GigawattAgent):
                 if pr.online_month is None:  # the incentive rewards the investment, not a refresh
                     pr.online_month = month
                     pr.government.pay_incentive(pr)
+        self.refresh_capacity()
+
+    def refresh_capacity(self) -> None:
+        """Capacity and compute online, summed over its campuses (kept between commissions;
+        a campus changing hands refreshes both labs' figures)."""
+        month = self.model.month
         online = [(pr.capacity_online_gw(month), pr) for pr in self.projects]
         self.capacity_online_gw = fsum(gw for gw, _ in online)
         self._own_compute_cu = fsum(
@@ -585,7 +591,7 @@ class AILab(GigawattAgent):
 
     def withdraw(self) -> float:
         """In default: it earns nothing more, and campuses not yet online are cancelled and
-        their power released (working campuses its estate could not sell stay, stranded)."""
+        their power released (campuses online that its estate could not sell stay, stranded)."""
         self.revenue_month_usd_b = self.lease_income_month_usd_b = self.served_cu = 0.0
         self.funding_requested_usd_b = self.funding_gap_usd_b = 0.0  # it asks for nothing more
         cancelled = 0.0
@@ -600,11 +606,11 @@ class AILab(GigawattAgent):
 
     # --- distressed sales -------------------------------------------------------------------
     def bid_for(self, campus: DataCenterProject, value_usd_b: float) -> Bid:
-        """A working campus is worth its value to a lab that was going to build as much anyway
-        (pro rata to the part of it that lab needs), paid from cash not needed for this
-        month's bills, as construction is."""
-        gap_gw = max(0.0, self.capacity_target_gw() - self.committed_gw())
-        needed_share = min(1.0, gap_gw / campus.size_gw)
+        """A working campus is worth its value to a lab that is short of capacity now or was
+        going to build as much anyway (pro rata to the part of it that lab needs), paid from
+        cash not needed for this month's bills, as construction is."""
+        gap_gw = max(self.shortfall_gw(), self.capacity_target_gw() - self.committed_gw())
+        needed_share = min(1.0, max(0.0, gap_gw) / campus.size_gw)
         budget = max(0.0, self.cash_usd_b - self.outflows_month_usd_b)
         return Bid(self, value_usd_b * needed_share, budget)
 
@@ -612,6 +618,7 @@ class AILab(GigawattAgent):
         """Its estate sold ``campus``: it leaves the lab's list, and its value (chips,
         building) its books."""
         self.projects.remove(campus)
+        self.refresh_capacity()
         chips_usd_b, building_usd_b = value_usd_b
         self.it_assets_usd_b = max(0.0, self.it_assets_usd_b - chips_usd_b)
         self.facility_assets_usd_b = max(0.0, self.facility_assets_usd_b - building_usd_b)
@@ -620,6 +627,7 @@ class AILab(GigawattAgent):
         """It bought ``campus``: on its books at the price (not capex: nothing new was built)."""
         campus.owner = self
         self.projects.append(campus)
+        self.refresh_capacity()
         self.it_assets_usd_b += price_usd_b * chips_share
         self.facility_assets_usd_b += price_usd_b * (1.0 - chips_share)
 

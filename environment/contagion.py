@@ -115,15 +115,16 @@ def propagate(
     buffer_of: Callable[[object], float],
     ledger: Ledger,
     arrears_of: Callable[[object], dict] = lambda agent: {},
-    sell_assets: Callable[[object, list], None] = lambda agent, fallen: None,
+    sell_assets: Callable[[object, list, dict], None] = lambda agent, fallen, losses: None,
 ) -> tuple[Cascade, list]:
     """Run a cascade from ``trigger``; return it and the defaulted agents in order.
 
     ``buffer_of(agent)`` is read once per agent, before any write-off of this cascade;
     ``arrears_of(agent)`` gives its unpaid bills by payee (an agent or an outside account);
-    ``sell_assets(agent, fallen)`` turns a defaulter's saleable assets into cash before its
-    contracts break (buyers are not among ``fallen``, the defaulters so far); recoveries are
-    paid from defaulters' ``cash_usd_b`` through ``ledger``.
+    ``sell_assets(agent, fallen, losses)`` turns a defaulter's saleable assets into cash
+    before its contracts break (buyers are not among ``fallen``, the defaulters so far, and
+    ``losses`` are the write-offs of the cascade so far); recoveries are paid from defaulters'
+    ``cash_usd_b`` through ``ledger``.
     """
     cascade = Cascade(trigger=trigger.name, month=month)
     losses: dict = defaultdict(float)
@@ -135,7 +136,7 @@ def propagate(
     while frontier:
         cascade.rounds.append([agent.name for agent in frontier])
         for debtor in frontier:
-            sell_assets(debtor, defaulted)
+            sell_assets(debtor, defaulted, losses)
             breaking, senior, junior, sales = claims_on(debtor, book, month, arrears_of(debtor))
             for payee, lost in sales.items():
                 revenue_lost[payee] += lost

@@ -221,10 +221,9 @@ class PowerPurchaseAgreement(Contract):
 
     def assigned_to(self, payer: Agent, month: int) -> PowerPurchaseAgreement:
         """The same supply on the same terms for the rest of the term, owed by ``payer`` (a
-        campus's buyer takes on its power contract, as a bankruptcy sale may assign it)."""
-        successor = replace(
-            self, payer=payer, signed_month=month, start_month=max(month, self.start_month)
-        )
+        campus's buyer takes on its power contract, as a bankruptcy sale may assign it): signed
+        now, with the date power started or starts (it is not a new connection)."""
+        successor = replace(self, payer=payer, signed_month=month)
         successor.connected = self.connected
         return successor
 

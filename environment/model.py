@@ -903,9 +903,11 @@ class BuildoutModel(mesa.Model):
         if not distressed:
             return
         self.capital_round(distressed, urgent_only=True)
+        for agent in distressed:  # all pay what they can before anyone defaults: an agent
+            agent.settle_arrears()  # listed later is not in arrears when an earlier one falls
         for agent in distressed:
-            agent.settle_arrears()
-            if agent.arrears_usd_b:
+            agent.settle_arrears()  # a recovery from an earlier default may have paid it
+            if agent.arrears_usd_b and not agent.defaulted:
                 self.default(agent)
 
     def default(self, trigger) -> Cascade:
@@ -964,16 +966,25 @@ class BuildoutModel(mesa.Model):
         )
         return cascade
 
-    def _sell_campuses(self, estate, fallen: list) -> None:
+    def _sell_campuses(self, estate, fallen: list, losses: dict) -> None:
         """A defaulted lab's estate auctions its working campuses (``markets/assets.py``) to the
-        labs still standing and out of distress, each at its value in use (today's cost of the
-        same chips and building, less the life used up); the reserve is that value less
+        labs still standing, out of distress and not hard hit by this cascade so far
+        (``losses``), bidding in a random order (ties must not favour a listing order). A
+        campus is valued at its depreciated replacement cost (today's cost of the same chips
+        and building, less the life used up); the reserve is that less
         ``fire_sale_discount``. A buyer takes on the campus's power contract; the proceeds go
-        to the estate's creditors. Campuses nobody buys stay with the estate, stranded."""
+        to the estate's creditors. Campuses online that nobody buys stay with the estate,
+        stranded (the rest are cancelled when it withdraws)."""
         if not isinstance(estate, AILab):
             return
         p, month = self.p, self.month
-        bidders = [lab for lab in self.labs if not lab.in_distress and lab not in fallen]
+        bidders = [
+            lab
+            for lab in self.labs
+            if not (lab.in_distress or lab in fallen)
+            and losses.get(lab, 0.0) <= DISTRESS_LOSS_SHARE * max(lab.loss_buffer_usd_b(), 0.0)
+        ]
+        self.random.shuffle(bidders)
         chip_price = self.chip_price_usd_b_per_gw / self.best_efficiency()  # per efficiency unit
         for campus in [pr for pr in estate.projects if pr.working]:
             value_usd_b = campus.replacement_value_usd_b(
@@ -1000,7 +1011,7 @@ class BuildoutModel(mesa.Model):
                 "campus_sold",
                 f"{estate.name}'s {campus.chips_installed_gw:.2f} GW campus in "
                 f"{campus.government.name} sold to {buyer.name} for ${price:.1f}bn "
-                f"({price / value:.0%} of its value in use)",
+                f"({price / value:.0%} of its replacement value)",
                 campus_id=campus.id,
                 seller=estate.name,
                 buyer=buyer.name,

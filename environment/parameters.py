@@ -646,11 +646,13 @@ _WORLD = [
         "share",
         0.5,
         0.0,
-        1.0,
-        "a defaulted lab's estate sells no campus for less than its value in use (today's cost "
-        "of the same chips and building, less the life used up) times 1 minus this",
-        "assumption: buyers from outside the industry pay about a third of replacement cost for "
-        "specialised capital, buyers within it more (Ramey & Shapiro 2001, JPE 109(5))",
+        0.9,
+        "a defaulted lab's estate sells no campus for less than its depreciated replacement "
+        "cost (today's cost of the same chips and building, less the life used up) times 1 "
+        "minus this",
+        "assumption, between what buyers outside the industry paid for used specialised "
+        "capital, about a third of replacement cost (a discount of ~0.67), and the more buyers "
+        "within it paid (Ramey & Shapiro 2001, JPE 109(5))",
     ),
     _p(
         "demand_switch_share",

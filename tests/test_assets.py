@@ -1,11 +1,13 @@
 """Distressed sales: a defaulted lab's working campuses go to its rivals, the proceeds to its
 creditors (``environment/markets/assets.py``, ``BuildoutModel._sell_campuses``)."""
 
+from math import fsum
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from environment.contracts import ASSIGNED, PowerPurchaseAgreement
+from environment.contracts import ASSIGNED, Loan, PowerPurchaseAgreement
 from environment.markets.assets import Bid, auction
 from environment.model import BuildoutModel
 from environment.projects import FACILITY_LIFE_MONTHS, DataCenterProject
@@ -53,25 +55,22 @@ def test_an_assigned_power_contract_keeps_its_terms_under_the_new_payer():
     ppa = PowerPurchaseAgreement("estate", "utility", 3, 20, 200, 1.0, 70.0, 0.6, 0.85)
     ppa.connected = True
     later = ppa.assigned_to("buyer", 36)
-    assert (later.payer, later.payee, later.signed_month, later.start_month) == (
-        "buyer",
-        "utility",
-        36,
-        36,
-    )
-    assert (later.end_month, later.capacity_gw, later.price_usd_mwh) == (200, 1.0, 70.0)
-    assert later.connected and later.minimum_take_share == 0.6
-    assert ppa.assigned_to("buyer", 10).start_month == 20  # not yet energised: same date
+    assert (later.payer, later.payee, later.signed_month) == ("buyer", "utility", 36)
+    assert (later.start_month, later.end_month) == (20, 200)  # not a new connection
+    assert (later.capacity_gw, later.price_usd_mwh, later.minimum_take_share) == (1.0, 70.0, 0.6)
+    assert later.connected  # its load is already on the grid
 
 
 def test_a_defaulted_labs_campuses_are_sold_to_rivals_and_pay_its_creditors():
     """Found by the plausibility review: a defaulted lab's data centres stayed with it, so its
     creditors recovered nothing (recoveries were 0 in every cascade). In lab-default seed 1
     its two working campuses are auctioned: a rival that needs them pays between the reserve
-    and their value in use, takes on their power contracts and runs them the next month."""
+    and their replacement value, takes on their power contracts and runs them."""
     model = BuildoutModel(scenario="lab-default", seed=1)
-    model.run()
-    cascade = next(c for c in model.cascades if c.trigger == "focal-lab")
+    while not model.cascades:
+        model.step()
+    cascade = model.cascades[0]
+    assert cascade.trigger == "focal-lab"
     sales = [e for e in model.events if e["kind"] == "campus_sold"]
     assert sales and all(e["step"] == cascade.month for e in sales)
     discount = model.p.fire_sale_discount
@@ -82,7 +81,6 @@ def test_a_defaulted_labs_campuses_are_sold_to_rivals_and_pay_its_creditors():
         assert campus.owner is buyer and campus in buyer.projects
         assert campus not in model.focal_lab.projects
         assert (1 - discount) * sale["value_usd_b"] <= sale["price_usd_b"] <= sale["value_usd_b"]
-        assert campus.capacity_online_gw(model.month) == campus.chips_installed_gw > 0
         assert campus.ppa.payer is buyer
     assigned = [c for c in model.contracts.contracts if c.status == ASSIGNED]
     assert all(c.payer is model.focal_lab and c.ended_month == cascade.month for c in assigned)
@@ -97,6 +95,12 @@ def test_a_defaulted_labs_campuses_are_sold_to_rivals_and_pay_its_creditors():
         sum(e["capacity_gw"] for e in sales)
     )
     assert model.ledger.imbalance_usd_b() == pytest.approx(0.0, abs=1e-6)
+    last_start = max(model.projects[e["campus_id"]].ppa.start_month for e in sales)
+    model.run(last_start - model.month)
+    for sale in sales:  # the buyers run them once their power flows
+        campus = model.projects[sale["campus_id"]]
+        assert campus.capacity_online_gw(model.month) == campus.chips_installed_gw > 0
+        assert campus in model._by_name[sale["buyer"]].projects
 
 
 def test_with_no_lab_left_to_buy_them_the_last_defaulters_campuses_stay_stranded():
@@ -116,3 +120,61 @@ def test_with_no_lab_left_to_buy_them_the_last_defaulters_campuses_stay_stranded
     model.step()
     stranded = model.datacollector.get_model_vars_dataframe()["stranded_gw"].iloc[-1]
     assert stranded >= sum(pr.chips_installed_gw for pr in bought) - 1e-9
+
+
+def test_a_campus_changes_hands_in_the_month_it_is_sold_in_every_figure():
+    """Found in review: the labs' capacity was summed only at the next commissioning, so in
+    the month of a sale the estate still counted the campuses it sold (as stranded) and the
+    buyer not at all."""
+    model = BuildoutModel(seed=1)
+    model.run(24)
+    cloud_a = model._by_name["cloud-a"]
+    online_before = cloud_a.capacity_online_gw
+    model.default(cloud_a)
+    sold = [model.projects[e["campus_id"]] for e in model.events if e["kind"] == "campus_sold"]
+    assert sold and any(pr.capacity_online_gw(model.month) > 0 for pr in sold)
+    month = model.month
+    for lab in model.labs:
+        assert lab.capacity_online_gw == pytest.approx(
+            fsum(pr.capacity_online_gw(month) for pr in lab.projects)
+        ), lab.name
+    sold_gw = fsum(pr.capacity_online_gw(month) for pr in sold)
+    assert cloud_a.capacity_online_gw == pytest.approx(online_before - sold_gw)
+    model._record()
+    assert (
+        model.stranded_gw
+        <= cloud_a.capacity_online_gw
+        + fsum(lab.idle_gw for lab in model.labs if not lab.defaulted)
+        + 1e-9
+    )
+
+
+def test_a_lab_bids_for_what_it_needs_with_the_cash_it_can_spare():
+    model = BuildoutModel(seed=1)
+    model.run(24)
+    campus = next(pr for pr in model.projects if pr.working)
+    lab = model._by_name["rival-lab"]
+    lab.demand_cu = 0.0  # no customers: it needs nothing
+    assert lab.bid_for(campus, 40.0).value_usd_b == 0.0
+    lab.demand_cu = 1e3  # short of capacity now: the whole campus is worth its value to it
+    bid = lab.bid_for(campus, 40.0)
+    assert bid.value_usd_b == 40.0
+    assert bid.budget_usd_b == pytest.approx(max(0.0, lab.cash_usd_b - lab.outflows_month_usd_b))
+    lab.cash_usd_b = lab.outflows_month_usd_b + 5.0
+    assert lab.bid_for(campus, 40.0).limit_usd_b == pytest.approx(5.0)
+
+
+def test_no_lab_that_falls_in_the_cascade_buys_a_campus():
+    """The focal lab takes the Oracle-like cloud down with it: cloud-b's campuses are sold in
+    the second round, to anyone but the focal lab, which has already fallen."""
+    model = BuildoutModel(seed=1)
+    model.run(24)
+    cloud_b = model._by_name["cloud-b"]
+    principal = cloud_b.loss_buffer_usd_b() + model.focal_lab.cash_usd_b + 10.0
+    model.contracts.sign(Loan(model.focal_lab, cloud_b, 0, 0, 120, principal, 0.05))
+    model.focal_lab.demand_cu *= 10  # it would want them
+    cascade = model.default(model.focal_lab)
+    assert cascade.rounds == [["focal-lab"], ["cloud-b"]]
+    sales = [e for e in model.events if e["kind"] == "campus_sold"]
+    assert any(e["seller"] == "cloud-b" for e in sales)
+    assert not {e["buyer"] for e in sales} & set(cascade.defaulted)

@@ -5,8 +5,8 @@ creditors, and the buyers are mostly firms of the same industry, which pay the m
 specialised capital (Ramey & Shapiro 2001, "Displaced Capital", JPE 109(5)). Each campus is
 sold in an English auction: a bidder stays in up to the lesser of what the campus is worth to
 it and the cash it can spend. The last bidder standing wins at the price where the runner-up
-dropped out, but never below the estate's reserve (what it would fetch from buyers outside the
-industry). With no bidder at the reserve the campus is not sold and stays stranded.
+dropped out, but never below the estate's reserve, the least it takes rather than wait for a
+better buyer. With no bidder at the reserve the campus is not sold.
 """
 
 from __future__ import annotations
