@@ -17,8 +17,9 @@ cascade began) defaults in the next round, and so on until a round hits nobody n
 already in default from an earlier cascade write off their claims but cannot default twice).
 Before that, a defaulted lab's estate sells what it can: its working campuses are auctioned to
 the labs still standing (``sell_assets``, see ``environment/markets/assets.py``), so its
-creditors recover from the sale proceeds even when its cash is gone. Campuses nobody buys stay
-with it, stranded; other agents' assets (fabs, generation) are not sold.
+creditors recover from the sale proceeds even when its cash is gone. Campuses online that
+nobody buys stay with it, stranded (the rest are cancelled); other agents' assets (fabs,
+generation) are not sold.
 
 Contracts a defaulter was to *deliver* on also break when it cannot deliver — a bankrupt lessor
 serves no capacity, a bankrupt vendor ships no chips, and what its customer paid for in advance
