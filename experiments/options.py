@@ -140,3 +140,10 @@ def out_dir_type(text: str) -> str:
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
     return text
+
+
+def refuse_repeats(parser: argparse.ArgumentParser, name: str, values: list[str]) -> None:
+    """A positional list naming something twice is refused by name (it would run twice)."""
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        parser.error(f"argument {name}: {', '.join(repeated)} given twice; name each once")

@@ -11,6 +11,7 @@ from environment.contracts import ASSIGNED, Loan, PowerPurchaseAgreement
 from environment.markets.assets import Bid, auction
 from environment.model import BuildoutModel
 from environment.projects import FACILITY_LIFE_MONTHS, DataCenterProject
+from experiments.studies import default_recoveries
 
 
 def test_the_highest_limit_wins_at_the_runner_ups_limit_never_below_the_reserve():
@@ -178,3 +179,23 @@ def test_no_lab_that_falls_in_the_cascade_buys_a_campus():
     sales = [e for e in model.events if e["kind"] == "campus_sold"]
     assert any(e["seller"] == "cloud-b" for e in sales)
     assert not {e["buyer"] for e in sales} & set(cascade.defaulted)
+
+
+def test_the_recoveries_study_sums_the_cascades_of_its_runs(capsys):
+    default_recoveries.main(["lab-default", "--replications", "2"])
+    runs = [BuildoutModel(scenario="lab-default", seed=seed) for seed in (0, 1)]
+    for model in runs:
+        model.run()
+    cascades = [c for model in runs for c in model.cascades]
+    recovered = sum(c.total_recovered_usd_b for c in cascades)
+    written_off = sum(c.total_loss_usd_b for c in cascades)
+    sold = sum(m.campuses_sold_cumulative_gw for m in runs)
+    assert recovered > 0 and sold > 0  # seed 1: the focal lab's campuses are sold
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("lab-"))
+    assert row.split()[1:] == [
+        str(sum(m.defaults_cumulative for m in runs)),
+        f"{recovered + written_off:.1f}",
+        f"{recovered:.1f}",
+        f"{written_off:.1f}",
+        f"{sold:.1f}",
+    ]

@@ -22,6 +22,7 @@ def no_work(monkeypatch):
         "gigawatt_a_week": ["run_experiment"],
         "scenario_comparison": ["run_experiment"],
         "prim_focal_default": ["build_model", "lhs_scenarios", "DaskEvaluator"],
+        "default_recoveries": ["BuildoutModel"],
     }.items():
         for name in names:
             monkeypatch.setattr(importlib.import_module(STUDIES + module), name, work)
@@ -44,6 +45,9 @@ def no_work(monkeypatch):
         ("scenario_comparison", ["x.toml"], "scenario file 'x.toml' not found"),
         ("scenario_comparison", ["--replications", "0"], "argument --replications: '0'"),
         ("scenario_comparison", ["baseline", "baseline"], "baseline given twice"),
+        ("default_recoveries", ["nosuch"], "argument scenarios: unknown scenario 'nosuch'"),
+        ("default_recoveries", ["--replications", "0"], "argument --replications: '0'"),
+        ("default_recoveries", ["lab-default", "lab-default"], "lab-default given twice"),
     ],
 )
 def test_study_options_are_refused_by_name_before_any_work(capsys, no_work, study, argv, needle):

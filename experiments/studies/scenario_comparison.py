@@ -13,7 +13,7 @@ import argparse
 
 from environment.scenario import list_scenarios
 from experiments.experiment import run_experiment, scenario_label, wide
-from experiments.options import at_least_one, out_dir_type, scenario_type
+from experiments.options import at_least_one, out_dir_type, refuse_repeats, scenario_type
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -23,9 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=at_least_one, default=2)
     parser.add_argument("--out", type=out_dir_type, default="runs/study-scenario-comparison")
     args = parser.parse_args(argv)
-    repeated = sorted({s for s in args.scenarios if args.scenarios.count(s) > 1})
-    if repeated:
-        parser.error(f"argument scenarios: {', '.join(repeated)} given twice; name each once")
+    refuse_repeats(parser, "scenarios", args.scenarios)
 
     scenarios = args.scenarios or list_scenarios()
     result = run_experiment(scenarios, args.replications, args.workers, args.out)
