@@ -108,8 +108,8 @@ class DataCenterProject:
         chip_life_months: int,
     ) -> tuple[float, float]:
         """Its chips and its building at what the same would cost today (``chips_usd_b_per_gw``
-        for chips of its efficiency), less the life each has used up (straight line): the
-        value of specialised capital in use, the basis on which it is sold."""
+        for chips of its efficiency), less the life each has used up (straight line): its
+        depreciated replacement cost, the basis on which an estate sells it."""
         chips_left = 1.0 - (month - self.chips_installed_month) / chip_life_months
         in_use_since = self.online_month if self.online_month is not None else month
         building_left = 1.0 - (month - in_use_since) / FACILITY_LIFE_MONTHS
