@@ -68,10 +68,19 @@ class GigawattAgent(mesa.Agent):
     def owe(
         self, payee, amount_usd_b: float, purpose: str, contract: Contract | None = None
     ) -> float:
-        """Pay a bill now; what cash does not cover becomes arrears owed to that payee."""
-        unpaid = self.model.ledger.pay_what_is_affordable(self, payee, amount_usd_b, purpose)
+        """Pay a bill now; what cash does not cover becomes arrears owed to that payee.
+
+        A bill its cash covers (99 % of the ~36k bills of a baseline run) is paid in full
+        straight through the ledger's ``transfer``: the payment ``pay_what_is_affordable``
+        would make, without the cost of working it out."""
+        model = self.model
+        if 0.0 < amount_usd_b <= self.cash_usd_b:
+            model.ledger.transfer(self, payee, amount_usd_b, purpose)
+            unpaid = 0.0
+        else:
+            unpaid = model.ledger.pay_what_is_affordable(self, payee, amount_usd_b, purpose)
         if contract is not None:
-            self.model.contracts.record_payment(contract, amount_usd_b - unpaid)
+            model.contracts.record_payment(contract, amount_usd_b - unpaid)
         if unpaid > 1e-12:
             self.arrears_usd_b[payee] = self.arrears_usd_b.get(payee, 0.0) + unpaid
         return amount_usd_b
