@@ -99,16 +99,17 @@ class GigawattAgent(mesa.Agent):
         (unpaid, both become arrears, and a loan not repaid in full at maturity closes broken:
         a payment default, whatever the emergency round later recovers); returns the interest
         due."""
-        model, month = self.model, self.model.month
+        model, month, owe = self.model, self.model.month, self.owe  # runs for every loan
         interest_due = 0.0
         for loan in model.contracts.of(self, Loan, "payer"):
-            arrears_before = self.arrears_usd_b.get(loan.payee, 0.0)
-            interest_due += self.owe(
-                loan.payee, loan.monthly_obligation_usd_b(month), "interest", loan
-            )
-            if month + 1 >= loan.end_month:
-                self.owe(loan.payee, loan.principal_usd_b, "loan repayment", loan)
-                unpaid = self.arrears_usd_b.get(loan.payee, 0.0) > arrears_before
+            payee = loan.payee
+            matures = month + 1 >= loan.end_month
+            if matures:  # only a maturing loan asks whether its payments fell into arrears
+                arrears_before = self.arrears_usd_b.get(payee, 0.0)
+            interest_due += owe(payee, loan.monthly_obligation_usd_b(month), "interest", loan)
+            if matures:
+                owe(payee, loan.principal_usd_b, "loan repayment", loan)
+                unpaid = self.arrears_usd_b.get(payee, 0.0) > arrears_before
                 model.contracts.close(loan, BROKEN if unpaid else COMPLETED, month)
         return interest_due
 
