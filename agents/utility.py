@@ -300,9 +300,11 @@ class Utility(GigawattAgent):
 
     @property
     def dc_supply_share(self) -> float:
-        """Share of its connected data-centre load it can serve this month."""
-        shed_gw = self.load_shed_gw
-        if shed_gw <= 0:
+        """Share of its connected data-centre load it can serve this month. Campuses read it
+        about a hundred times a month, so it works out ``load_shed_gw`` from the attributes
+        (load over generation; nothing is shed unless that is positive)."""
+        shed_gw = self.peak_load_gw + self.dc_load_gw - self.generation_gw
+        if not shed_gw > 0:  # as ``load_shed_gw``'s max(0, ...) would, NaN included
             return 1.0
         return max(0.0, 1.0 - shed_gw / self.dc_load_gw) if self.dc_load_gw > 0 else 0.0
 
