@@ -64,6 +64,11 @@ class DataCenterProject:
         return self.ppa is not None and self.ppa.start_month <= month < self.ppa.end_month
 
     def capacity_online_gw(self, month: int) -> float:
+        """Its installed chips, if it runs: open, built and energised. A campus without chips
+        has none online whatever its state, so it is answered first: half of all campuses in a
+        run are waiting on a permit, the building or chips."""
+        if self.chips_installed_gw == 0.0:
+            return 0.0
         if self.status in CLOSED or not (self.built and self.energised(month)):
             return 0.0
         return self.chips_installed_gw
