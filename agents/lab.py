@@ -496,7 +496,9 @@ class AILab(GigawattAgent):
         """Capacity and compute online, summed over its campuses (kept between commissions;
         a campus changing hands refreshes both labs' figures)."""
         month = self.model.month
-        online = [(pr.capacity_online_gw(month), pr) for pr in self.projects]
+        # a dark campus (half of them) adds an exact 0 to both sums: fsum is exact without it,
+        # and its grid's supply share is not read
+        online = [(gw, pr) for pr in self.projects if (gw := pr.capacity_online_gw(month)) > 0]
         self.capacity_online_gw = fsum(gw for gw, _ in online)
         self._own_compute_cu = fsum(
             gw * pr.efficiency_index * pr.utility.dc_supply_share for gw, pr in online
