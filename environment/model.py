@@ -227,7 +227,7 @@ class BuildoutModel(mesa.Model):
             lab.name: deque([lab.capacity_online_gw], maxlen=13) for lab in self.labs
         }
         self._revenue_log: deque[float] = deque(maxlen=13)
-        self._growth_factors: dict[tuple, float] = {}
+        self._growth_factors: dict[tuple, list[float]] = {}  # see _monthly_growth_factors
         self.read_markets()
         self.datacollector = mesa.DataCollector(
             model_reporters={c: c for c in MODEL_COLUMNS},
@@ -535,7 +535,8 @@ class BuildoutModel(mesa.Model):
     # --- world-level quantities agents read -------------------------------------------------
     def demand_growth_rate(self, month: int | None = None) -> float:
         """Yearly growth of compute demand: the trend, decaying with its half-life, but never
-        below the growth at which cheaper compute finds new use (its price elasticity)."""
+        below the growth at which cheaper compute finds new use (its price elasticity).
+        ``_monthly_growth_factors`` keeps its results keyed by the parameters read here."""
         p = self.p
         years = (self.month if month is None else month) / 12.0
         trend = p.demand_growth_per_year * 0.5 ** (years / p.demand_growth_halflife_years)
@@ -544,20 +545,33 @@ class BuildoutModel(mesa.Model):
 
     def demand_growth_factor(self, months_ahead: int, scale: float = 1.0) -> float:
         """How much demand grows over the next ``months_ahead`` months on the current trend
-        (the same for every lab with the same growth scale, so worked out once a month)."""
-        key = (self.month, months_ahead, scale)
-        if key not in self._growth_factors:
-            self._growth_factors = {
-                key: self._demand_growth_factor(months_ahead, scale),
-                **{k: v for k, v in self._growth_factors.items() if k[0] == self.month},
-            }
-        return self._growth_factors[key]
+        (the product of the monthly factors ahead, the same for every lab with the same
+        growth scale)."""
+        start = self.month + 1
+        factors = self._monthly_growth_factors(scale, start + months_ahead)
+        return math.prod(factors[start : start + months_ahead])
 
-    def _demand_growth_factor(self, months_ahead: int, scale: float) -> float:
-        return math.prod(
-            (1.0 + scale * self.demand_growth_rate(self.month + k)) ** (1 / 12)
-            for k in range(1, months_ahead + 1)
+    def _monthly_growth_factors(self, scale: float, months: int) -> list[float]:
+        """Demand's growth factor in each month of the run (indexed by month, at least
+        ``months`` of them) for a lab with growth scale ``scale``.
+
+        Labs look years ahead every month, so the factors are kept from month to month rather
+        than recomputed. They depend only on the month, ``scale`` and the four parameters
+        ``demand_growth_rate`` reads; all of these are the key a list is kept under, so a
+        parameter changed mid-run (a ``set_parameter`` event) starts a new list and a kept one
+        is never stale. (Reading another parameter there means adding it to the key.)"""
+        p = self.p
+        key = (
+            scale,
+            p.demand_growth_per_year,
+            p.demand_growth_halflife_years,
+            p.compute_price_decline_per_year,
+            p.compute_demand_price_elasticity,
         )
+        factors = self._growth_factors.setdefault(key, [])
+        while len(factors) < months:
+            factors.append((1.0 + scale * self.demand_growth_rate(len(factors))) ** (1 / 12))
+        return factors
 
     def revenue_per_cu_year(self, months_ahead: int = 0) -> float:
         """What a unit of compute sells for over a year, now or ``months_ahead`` from now."""
