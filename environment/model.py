@@ -231,7 +231,10 @@ class BuildoutModel(mesa.Model):
         self.read_markets()
         self.datacollector = mesa.DataCollector(
             model_reporters={c: c for c in MODEL_COLUMNS},
-            agent_reporters=AGENT_REPORTERS if record_agents else {},
+            # a lab's pipeline is a scan of its campuses: read the one _record took this month
+            agent_reporters={**AGENT_REPORTERS, "own_pipeline_gw": self._recorded_pipeline_gw}
+            if record_agents
+            else {},
         )
         self.record_phase()
 
@@ -1167,7 +1170,9 @@ class BuildoutModel(mesa.Model):
 
     # --- recording --------------------------------------------------------------------------
     def _record(self) -> None:
-        """Set the model-level figures the DataCollector reads (units in the names)."""
+        """Set the model-level figures the DataCollector reads (units in the names), and each
+        live lab's pipeline for the agents table (its campuses are scanned once, for the
+        bottleneck gates and both tables)."""
         month, focal = self.month, self.focal_lab
         live = [lab for lab in self.labs if not lab.defaulted]
         self.date = month_label(self.p.start_date, month)
@@ -1177,7 +1182,6 @@ class BuildoutModel(mesa.Model):
             if focal.defaulted
             else focal.capacity_online_gw + focal.leased_in_gw - focal.leased_out_gw
         )
-        self.pipeline_gw = fsum(lab.pipeline_gw for lab in live)
         self.capex_cumulative_usd_b = fsum(lab.capex_cumulative_usd_b for lab in self.labs)
         self.lab_cash_usd_b = focal.cash_usd_b
         self.lab_debt_usd_b = focal.debt_usd_b
@@ -1212,15 +1216,28 @@ class BuildoutModel(mesa.Model):
             lab.capacity_online_gw for lab in self.labs if lab.defaulted
         )
         waiting = dict.fromkeys(GATES, 0.0)
+        self._lab_pipeline_gw = {}
         for lab in live:
             chip_months = lab.chip_months_ahead()
+            own_gw = []
             for pr in lab.projects:
+                gw = pr.pipeline_gw(month)
+                own_gw.append(gw)
                 pr.waiting_on = pr.binding_gate(month, chip_months)
                 if pr.waiting_on:
-                    waiting[pr.waiting_on] += pr.pipeline_gw(month)
+                    waiting[pr.waiting_on] += gw
+            self._lab_pipeline_gw[lab] = fsum(own_gw)  # its pipeline_gw, scanned once
+        self.pipeline_gw = fsum(self._lab_pipeline_gw.values())
         for gate, gw in waiting.items():
             setattr(self, f"bottleneck_{gate}_gw", gw)
         self._record_network()
+
+    def _recorded_pipeline_gw(self, agent) -> float:
+        """An agent's ``pipeline_gw`` for the agents table: for a live lab, the sum of its
+        campuses' that ``_record`` took this month (the collector runs right after it, so
+        nothing has moved since); for any other agent, its attribute."""
+        gw = self._lab_pipeline_gw.get(agent)
+        return agent.pipeline_gw if gw is None else gw
 
     def _record_network(self) -> None:
         """Systemic-risk figures of the contract network (see ``environment/network.py``)."""

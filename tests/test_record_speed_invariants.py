@@ -4,6 +4,9 @@ every month of a run, including after a timeline event changes a parameter they 
 from __future__ import annotations
 
 import math
+from math import fsum
+
+import pytest
 
 from environment.model import BuildoutModel
 from environment.scenario import scenario_path
@@ -43,3 +46,23 @@ def test_kept_demand_growth_factors_match_a_fresh_product_every_month(tmp_path):
     # each change moved the factors (so a stale list would have been caught above)
     assert factors[24] / factors[23] > 1.1
     assert factors[48] / factors[47] > 1.1
+
+
+@pytest.mark.parametrize(("scenario", "seed"), [("baseline", 1), ("lab-default", 1)])
+def test_recorded_pipelines_match_a_scan_of_every_campus(scenario, seed):
+    """``_record`` scans each live lab's campuses once and both tables read that sum: each
+    month's recorded pipelines must be what scanning again gives (the focal lab defaults in
+    lab-default seed 1, after which its own figure is read from the lab, not kept)."""
+    model = BuildoutModel(scenario=scenario, seed=seed, horizon_months=72)
+    expected_world, expected_own = [], {}
+    for _ in range(72):
+        model.step()
+        expected_world.append(fsum(lab.pipeline_gw for lab in model.labs if not lab.defaulted))
+        for agent in model.agents:
+            expected_own[(model.steps, agent.unique_id)] = agent.pipeline_gw
+    assert any(lab.defaulted for lab in model.labs) == (scenario == "lab-default")
+    world = model.datacollector.get_model_vars_dataframe()["pipeline_gw"].tolist()[1:]
+    assert world == expected_world
+    assert max(world) > 1.0  # there was a pipeline to record
+    own = model.datacollector.get_agent_vars_dataframe()["own_pipeline_gw"]
+    assert {key: own[key] for key in expected_own} == expected_own
