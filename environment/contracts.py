@@ -213,7 +213,8 @@ class PowerPurchaseAgreement(Contract):
     def energy_cost_usd_b(self, load_gw: float, supplied_share: float = 1.0) -> float:
         """Monthly bill for ``load_gw`` of load, with the minimum-take floor applied to the
         share of the contract the utility could supply (curtailed power is not owed)."""
-        billed_gw = max(load_gw, self.minimum_take_share * self.capacity_gw * supplied_share)
+        floor_gw = self.minimum_take_share * self.capacity_gw * supplied_share
+        billed_gw = floor_gw if floor_gw > load_gw else load_gw  # max(load_gw, floor_gw)
         return billed_gw * self.utilization * HOURS_PER_MONTH * self.price_usd_mwh * 1e-6
 
     def monthly_obligation_usd_b(self, month: int) -> float:
@@ -229,9 +230,19 @@ class PowerPurchaseAgreement(Contract):
 
     def remaining_value_usd_b(self, month: int) -> float:
         """A utility resells power a buyer walks away from: its exposure is the minimum
-        charges for a notice period, not the whole contract (assumption)."""
-        months_left = max(0, self.end_month - max(month, self.start_month))
-        return self.energy_cost_usd_b(0.0) * min(months_left, PPA_EXPOSURE_MONTHS)
+        charges for a notice period, not the whole contract (assumption).
+
+        Read for every active power contract every month (the largest debtor's share), so the
+        bounds are comparisons rather than calls to max and min: each picks the same operand
+        max/min would, ties and all (max(a, b) is a unless b > a; min(a, b) is a unless b < a).
+        """
+        start = self.start_month if self.start_month > month else month  # max(month, start)
+        months_left = self.end_month - start
+        if not months_left > 0:  # max(0, months_left)
+            months_left = 0
+        if months_left > PPA_EXPOSURE_MONTHS:  # min(months_left, PPA_EXPOSURE_MONTHS)
+            months_left = PPA_EXPOSURE_MONTHS
+        return self.energy_cost_usd_b(0.0) * months_left
 
 
 @dataclass(eq=False)
