@@ -26,6 +26,15 @@ def capital_recovery_factor(rate_per_year: float, years: float) -> float:
     return rate_per_year / -expm1(-years * log1p(rate_per_year))
 
 
+def _payments_within_year(months_left: int) -> int:
+    """Monthly payments a plant ``months_left`` from completion makes in the next year, as
+    ``min(12, max(0, months_left))`` would give: spelt out, because a utility asks for every
+    plant it builds every month and the two builtin calls cost three times as much."""
+    if months_left >= 12:
+        return 12
+    return months_left if months_left > 0 else 0
+
+
 @dataclass(frozen=True)
 class GenerationKind:
     """A kind of new supply a utility can build."""
@@ -336,9 +345,12 @@ class Utility(GigawattAgent):
 
     def funding_need_usd_b(self) -> float:
         """Cash it needs over the next year: plants under way, loans falling due, unpaid bills."""
+        month = self.model.month
         next_year = fsum(
-            pl.monthly_cost_usd_b * min(12, max(0, pl.online_month - self.model.month))
-            for pl in self.plants
+            [
+                pl.monthly_cost_usd_b * _payments_within_year(pl.online_month - month)
+                for pl in self.plants
+            ]
         )
         owed = self.maturing_principal_usd_b(12) + self.arrears_total_usd_b
         return max(0.0, next_year + owed - self.cash_usd_b)
