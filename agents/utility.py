@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import expm1, fsum, inf, log1p
+from operator import attrgetter
 
 from agents.base import GigawattAgent
 from environment.contracts import HOURS_PER_MONTH, Loan, PowerPurchaseAgreement
@@ -188,8 +189,9 @@ class Utility(GigawattAgent):
         spare = self.headroom_gw - self.waiting_gw(before=project)
         if spare >= gw:
             return month + delay
-        for plant in sorted(self.plants, key=lambda pl: pl.online_month):
-            spare += plant.gw * plant.kind.firm_share / (1 + self.target_reserve_margin)
+        reserve_factor = 1 + self.target_reserve_margin
+        for plant in sorted(self.plants, key=attrgetter("online_month")):
+            spare += plant.gw * plant.kind.firm_share / reserve_factor
             if spare >= gw:
                 return max(month + delay, plant.online_month)
         if self.max_new_generation_gw_per_year <= 0 or not self.generation_kinds:
