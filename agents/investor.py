@@ -44,21 +44,23 @@ class Investor(GigawattAgent):
     def offers_debt(self) -> bool:
         return self.style == DEBT
 
-    def will_fund(self, request: FundingRequest) -> bool:
-        """Risk it will bear: appetite scaled by sentiment (0.5 at neutral sentiment)."""
-        return request.risk_score <= self.risk_appetite * (0.5 + self.sentiment)
-
     def make_offers(self, requests: list[FundingRequest]) -> list[CapitalOffer]:
+        """Offers on the requests it will fund, in the order it hears them, while its free
+        capital lasts. Its risk limit and equity terms are the round's: worked out once."""
         if self.defaulted:
             return []
         p = self.model.p
         free = max(self.cash_usd_b, 0.0)
+        risk_limit = self.risk_appetite * (0.5 + self.sentiment)  # 0.5 at neutral sentiment
+        offers_debt = self.offers_debt
+        multiple = p.equity_revenue_multiple * (0.5 + self.sentiment)
+        cost = self.required_return * (1.5 - self.sentiment)
         offers = []
         for request in requests:
-            if request.requester is self or not self.will_fund(request):
+            if request.requester is self or not request.risk_score <= risk_limit:
                 continue
             amount = min(request.amount_usd_b, free * self.max_deal_share)
-            if self.offers_debt:
+            if offers_debt:
                 headroom = p.max_debt_to_revenue * request.revenue_annual_usd_b - request.debt_usd_b
                 amount = min(amount, max(0.0, headroom))
                 spread = (
@@ -66,8 +68,6 @@ class Investor(GigawattAgent):
                 )
                 offer = CapitalOffer(self, request, DEBT, amount, p.base_interest_rate + spread)
             else:
-                multiple = p.equity_revenue_multiple * (0.5 + self.sentiment)
-                cost = self.required_return * (1.5 - self.sentiment)
                 offer = CapitalOffer(
                     self,
                     request,
