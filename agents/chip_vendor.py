@@ -147,13 +147,14 @@ class ChipVendor(GigawattAgent):
             self.price_usd_b_per_gw *= ratio
             self.unit_cost_usd_b_per_gw *= ratio
             self.capex_basis_usd_b_per_gw = p.capex_per_gw_usd_b
-        excess = min(self.backlog_months / 12.0, 3.0) - 1.0
+        backlog_months = self.backlog_months  # read twice; nothing here changes it
+        excess = min(backlog_months / 12.0, 3.0) - 1.0
         price = self.price_usd_b_per_gw * (1.0 + p.chip_price_response * excess)
         # a long backlog raises the list price, but not past what any lab would pay for these
         # chips (above it no one orders, and the backlog is already sold)
         price = min(price, self.model.chip_value_usd_b_per_gw(self.efficiency_index))
         self.price_usd_b_per_gw = max(price, self.margin_floor_usd_b_per_gw)
-        if self.backlog_months > 6.0 and self.production_gw_per_year > 0:
+        if backlog_months > 6.0 and self.production_gw_per_year > 0:
             added = self.production_gw_per_year * (
                 (1 + p.chip_supply_growth_per_year) ** (1 / 12) - 1
             )
