@@ -307,12 +307,17 @@ class AILab(GigawattAgent):
         return start + frac * (self.announced_target_gw - start)
 
     def plan_capacity(self) -> None:
-        """Start new campuses to close the gap between target and committed capacity."""
+        """Start new campuses to close the gap between target and committed capacity, as far
+        as it can fund them."""
         rationed = self.funding_gap_usd_b > CAPITAL_RATIONING_SHARE * self.funding_requested_usd_b
         if self.defaulted or self.in_distress or rationed:
             return
         p = self.model.p
         gap = self.capacity_target_gw() - self.committed_gw()
+        if self.campuses_for_gw(gap) <= 0:
+            # funding only lowers the gap, so no campus either way: most months (about 6 in
+            # 10) its pipeline covers its target, and pricing that pipeline is skipped
+            return
         unfunded = self.financing_capacity_usd_b() - fsum(
             pr.remaining_construction_usd_b
             + pr.chips_missing_gw * self.model.chip_price_usd_b_per_gw
@@ -320,13 +325,17 @@ class AILab(GigawattAgent):
             if pr.status == PIPELINE
         )
         fundable_gw = unfunded / p.capex_per_gw_usd_b
-        gap = min(gap, fundable_gw)
-        n_new = min(p.max_new_projects_per_month, math.ceil(gap / p.project_size_gw - 0.5))
-        for _ in range(max(0, n_new)):
+        for _ in range(max(0, self.campuses_for_gw(min(gap, fundable_gw)))):
             government = self.model.choose_site(self, p.project_size_gw)
             if government is None:
                 return
             self.model.start_project(self, government, p.project_size_gw)
+
+    def campuses_for_gw(self, gap_gw: float) -> int:
+        """Campuses to start this month for a capacity gap: the nearest whole number of
+        standard campuses, at most the monthly limit (never more for a smaller gap)."""
+        p = self.model.p
+        return min(p.max_new_projects_per_month, math.ceil(gap_gw / p.project_size_gw - 0.5))
 
     def financing_capacity_usd_b(self) -> float:
         """What it believes it can spend on campuses: cash, plus equity it could sell and debt
