@@ -180,14 +180,18 @@ class AILab(GigawattAgent):
         months = p.target_runway_months
         deficit = max(0.0, self.outflows_month_usd_b - self.revenue_month_usd_b) * months
         construction = fsum(
-            min(pr.remaining_construction_usd_b, pr.monthly_construction_usd_b * months)
+            pr.construction_due_usd_b(months)
             for pr in self.projects
             if pr.status == PIPELINE and pr.permit == APPROVED
         )
         month = self.model.month
         agreements = self.model.contracts.of(self, ChipSupplyAgreement)
         due_gw = fsum(min(c.unpaid_gw, c.scheduled_gw(month) * months) for c in agreements)
-        usable_gw = min(due_gw, fsum(pr.chips_needed_gw for pr in self.projects))
+        # what its campuses need (never negative) only bounds chips that are due: in a
+        # quarter of the months none are, and the campuses are not scanned for it
+        usable_gw = (
+            min(due_gw, fsum(pr.chips_needed_gw for pr in self.projects)) if due_gw > 0 else due_gw
+        )
         price = max((c.price_usd_b_per_gw for c in agreements), default=0.0)
         chips = usable_gw * price
         maturing = self.maturing_principal_usd_b(months)

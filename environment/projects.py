@@ -134,6 +134,13 @@ class DataCenterProject:
     def remaining_construction_usd_b(self) -> float:
         return self.monthly_construction_usd_b * max(0, self.build_months - self.build_months_done)
 
+    def construction_due_usd_b(self, months: float) -> float:
+        """Construction still to pay within ``months``, what a cash runway must cover: the
+        least of ``remaining_construction_usd_b`` and ``months`` payments (the same figure, the
+        payment never being negative, for one evaluation of the payment instead of two)."""
+        months_left = max(0, self.build_months - self.build_months_done)
+        return self.monthly_construction_usd_b * min(months_left, months)
+
     def binding_gate(self, month: int, chip_months_ahead: float) -> str | None:
         """The gate this project waits on now, or None once it is fully online."""
         if self.status != PIPELINE:
