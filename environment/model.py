@@ -775,8 +775,11 @@ class BuildoutModel(mesa.Model):
         spare = {lab: lab.spare_gw() for lab in self.labs if not lab.defaulted}
         lessors = sorted((lab for lab, gw in spare.items() if gw > 0.05), key=lambda r: -spare[r])
         for lab in self._active_labs_shuffled():
+            asked = self.sample_top(lessors, exclude=lab)
+            if not asked:
+                continue  # no one to lease from (most months): its need is not worked out
             need = lab.lease_need_gw()
-            for lessor in self.sample_top(lessors, exclude=lab):
+            for lessor in asked:
                 if need <= 0.05:
                     break
                 lease = negotiate_lease(lab, lessor, need, self.month, self.p.lease_term_months)
