@@ -748,10 +748,16 @@ class BuildoutModel(mesa.Model):
     def _negotiate_chips(self) -> None:
         """Labs short of chips ask the first ``market_sample_size`` vendors of the month's
         ranking (quotes are read once a month, so the market stays linear in the number of
-        labs and of vendors); the last one asked is asked for all that is still needed."""
-        ranked = self.sample_top(rank_vendors(self.vendors), exclude=None)
+        labs and of vendors); the last one asked is asked for all that is still needed.
+        The ranking is read when the first lab short of chips asks (in about half the months
+        none is): no deal is signed before, so it is the ranking as the phase opened."""
+        ranked = None
         for lab in self._active_labs_shuffled():
             need = lab.uncovered_chip_need_gw()
+            if need <= 0.05:
+                continue
+            if ranked is None:
+                ranked = self.sample_top(rank_vendors(self.vendors), exclude=None)
             for i, vendor in enumerate(ranked):
                 if need <= 0.05:
                     break
