@@ -6,8 +6,6 @@ import math
 import struct
 from itertools import product
 
-import pytest
-
 from environment.contracts import HOURS_PER_MONTH, PPA_EXPOSURE_MONTHS, PowerPurchaseAgreement
 
 ODD_FLOATS = [0.0, -0.0, 0.5, 2.0, -1.0, math.nan, math.inf]
@@ -35,23 +33,22 @@ def ppa(start_month: int = 3, end_month: int = 40, **terms) -> PowerPurchaseAgre
     return PowerPurchaseAgreement(payer=None, payee=None, **months, **terms)
 
 
-@pytest.mark.parametrize(
-    ("load_gw", "floor_share", "supplied"), product(ODD_FLOATS, ODD_FLOATS, [1.0, 0.5, -0.0])
-)
-def test_energy_cost_floor_is_max(load_gw, floor_share, supplied):
-    contract = ppa(minimum_take_share=floor_share)
-    assert same_bits(
-        contract.energy_cost_usd_b(load_gw, supplied),
-        energy_cost_with_max(contract, load_gw, supplied),
-    )
-
-
-@pytest.mark.parametrize("month", [0, 2, 3, 4, 27, 28, 29, 39, 40, 41, 100])
-@pytest.mark.parametrize("floor_share", ODD_FLOATS)
-def test_ppa_exposure_is_max_min(month, floor_share):
-    """Before the start, within and past the notice period, at the end and after it."""
-    for start, end in [(3, 40), (3, 3), (0, 12), (5, 2)]:
-        contract = ppa(start, end, minimum_take_share=floor_share)
+def test_energy_cost_floor_is_max():
+    for load_gw, floor_share, supplied in product(ODD_FLOATS, ODD_FLOATS, [1.0, 0.5, -0.0]):
+        contract = ppa(minimum_take_share=floor_share)
         assert same_bits(
-            contract.remaining_value_usd_b(month), remaining_value_with_max_min(contract, month)
-        )
+            contract.energy_cost_usd_b(load_gw, supplied),
+            energy_cost_with_max(contract, load_gw, supplied),
+        ), (load_gw, floor_share, supplied)
+
+
+def test_ppa_exposure_is_max_min():
+    """Before the start, within and past the notice period, at the end and after it."""
+    months = [0, 2, 3, 4, 27, 28, 29, 39, 40, 41, 100]
+    for month, floor_share in product(months, ODD_FLOATS):
+        for start, end in [(3, 40), (3, 3), (0, 12), (5, 2)]:
+            contract = ppa(start, end, minimum_take_share=floor_share)
+            assert same_bits(
+                contract.remaining_value_usd_b(month),
+                remaining_value_with_max_min(contract, month),
+            ), (month, floor_share, start, end)
