@@ -205,6 +205,7 @@ class PowerPurchaseAgreement(Contract):
     minimum_take_share: float = 0.0
     utilization: float = 0.85
     renewal: bool = False  # a new term for a load already connected (no queue, no reserve)
+    assigned: bool = False  # taken over with a campus: its price and dates are the old deal's
     connected: bool = field(default=False, init=False)  # its load is on the grid
 
     def __post_init__(self) -> None:
@@ -224,7 +225,7 @@ class PowerPurchaseAgreement(Contract):
         """The same supply on the same terms for the rest of the term, owed by ``payer`` (a
         campus's buyer takes on its power contract, as a bankruptcy sale may assign it): signed
         now, with the date power started or starts (it is not a new connection)."""
-        successor = replace(self, payer=payer, signed_month=month)
+        successor = replace(self, payer=payer, signed_month=month, assigned=True)
         successor.connected = self.connected
         return successor
 

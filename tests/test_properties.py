@@ -251,7 +251,8 @@ def check_prices(model: BuildoutModel) -> None:
     """Prices stay within what buyers would pay, however long the run and steep the trends."""
     month = model.month
     for c in model.contracts.active(PowerPurchaseAgreement):
-        if c.signed_month == month:
+        # a PPA taken over with a campus keeps the old deal's price and dates: not a new deal
+        if c.signed_month == month and not c.assigned:
             assert c.price_usd_mwh <= model.p.onsite_power_cost_usd_mwh * (1 + 1e-12), (
                 f"month {month}: PPA {c.id} at ${c.price_usd_mwh:.4g}/MWh, above on-site power"
             )
@@ -546,6 +547,18 @@ def test_prices_stay_bounded_when_trends_compound(overrides):
     sign PPAs at $226,000/MWh, and a steep price response compounded chip list prices to
     $6.8 million bn per GW. What buyers would pay now bounds both (checked in ``check_step``)."""
     run_checked(**overrides)
+
+
+def test_a_power_contract_taken_over_with_a_campus_is_not_checked_as_a_new_deal():
+    """Found by fuzzing: with on-site power at $50/MWh, below every tariff, no lab signs a new
+    PPA, yet the check flagged the $66/MWh deal a campus's buyer took over in month 45 as one
+    signed above on-site power. A taken-over PPA keeps the old deal's price and dates."""
+    model = run_checked(scenario="baseline", seed=0, onsite_power_cost_usd_mwh=50.0)
+    taken_over = [
+        c for c in model.contracts.contracts if isinstance(c, PowerPurchaseAgreement) and c.assigned
+    ]
+    assert taken_over, "no campus changed hands: the case went untested"
+    assert all(c.price_usd_mwh > 50.0 for c in taken_over)
 
 
 @pytest.mark.parametrize(
