@@ -405,7 +405,9 @@ class AILab(GigawattAgent):
                 pr.build_months_done += 1
 
     def plan_chip_calls(self) -> None:
-        """Call deliveries for permitted campuses, as much as it can pay for, oldest deal first."""
+        """Call deliveries for permitted campuses, as much as it can pay for, oldest running deal
+        first: a deal whose window has not opened cannot deliver this month, so a call on it
+        would leave a ready campus dark while a deal delivering now goes uncalled."""
         self.chip_calls = {}
         if self.defaulted:
             return
@@ -419,6 +421,8 @@ class AILab(GigawattAgent):
         for c in sorted(self.model.contracts.of(self, ChipSupplyAgreement), key=lambda c: c.id):
             if wanted <= 1e-9:
                 break
+            if not c.is_running(month):
+                continue
             price = c.price_usd_b_per_gw
             affordable = c.prepaid_gw + (budget / price if price > 0 else wanted)
             call = min(wanted, c.undelivered_gw, affordable)
