@@ -359,21 +359,24 @@ class AILab(GigawattAgent):
         return p.equity_revenue_multiple * (0.5 + sentiment) * self.investable_revenue_usd_b()
 
     def uncovered_chip_need_gw(self) -> float:
-        """Chips its permitted campuses still need beyond what is already on order."""
-        need = fsum(pr.chips_needed_gw for pr in self.projects)
+        """Chips its permitted campuses with a power date still need beyond what is already on
+        order: take-or-pay chips for a campus with no power date would be paid for and lapse
+        undelivered if the grid is slow, so they are ordered once its PPA is signed."""
+        need = fsum(pr.chips_needed_gw for pr in self.projects if pr.ppa is not None)
         contracted = fsum(
             c.undelivered_gw for c in self.model.contracts.of(self, ChipSupplyAgreement)
         )
         return need - contracted
 
     def chips_wanted_months(self) -> tuple[float, float]:
-        """Months until its first and its last permitted campus needing chips can take them:
-        the delivery window it asks a vendor for."""
+        """Months until its first and its last permitted campus needing chips can take them
+        (those with a power date, the ones it orders for): the delivery window it asks a vendor
+        for."""
         month = self.model.month
         ready = [
             pr.months_until_ready(month) - CHIP_CALL_LEAD_MONTHS
             for pr in self.projects
-            if pr.chips_needed_gw > 0
+            if pr.chips_needed_gw > 0 and pr.ppa is not None
         ]
         return (min(ready), max(ready)) if ready else (0.0, 0.0)
 
@@ -431,9 +434,10 @@ class AILab(GigawattAgent):
             budget -= max(0.0, call - c.prepaid_gw) * price
 
     def chip_months_ahead(self) -> float:
-        """Months until the chips its permitted campuses need arrive: at the recent delivery
-        rate, or the contracted schedule's if faster; open-ended with nothing on order."""
-        needed = fsum(pr.chips_needed_gw for pr in self.projects)
+        """Months until the chips its permitted campuses with a power date (those it orders
+        for) need arrive: at the recent delivery rate, or the contracted schedule's if faster;
+        open-ended with nothing on order."""
+        needed = fsum(pr.chips_needed_gw for pr in self.projects if pr.ppa is not None)
         if needed <= 1e-9:
             return 0.0
         month = self.model.month

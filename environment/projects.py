@@ -88,11 +88,12 @@ class DataCenterProject:
         return 0.0 if self.status in CLOSED else max(0.0, self.size_gw - self.chips_installed_gw)
 
     def months_until_ready(self, month: int) -> float:
-        """Months until the building is finished and its power flows (without a power contract
-        yet, the building's date: the lab expects power by then)."""
-        build = float(self.build_months - self.build_months_done)
-        power = float(self.ppa.start_month - month) if self.ppa is not None else build
-        return max(build, power)
+        """Months until the building is finished and its power flows: open-ended without a
+        power contract, whose date only the utility's quote fixes (in a congested grid it can
+        come years after the building)."""
+        if self.ppa is None:
+            return OPEN_ENDED_MONTHS
+        return float(max(self.build_months - self.build_months_done, self.ppa.start_month - month))
 
     def ready_for_chips(self, month: int, lead_months: int) -> bool:
         """Chips are called just in time: within ``lead_months`` of a finished building with
