@@ -17,6 +17,16 @@ GENERATION_BOOK_LIFE_MONTHS = 360
 #: Book value of the fleet a utility starts with, per GW of firm generation (assumption: an
 #: older, largely depreciated fleet, well under the $1.6-2.4bn/GW of new build).
 EXISTING_FLEET_USD_B_PER_GW = 1.0
+#: Debt to capitalisation at the edge of investment grade for a regulated utility (Moody's,
+#: "Regulated Electric and Gas Utilities" rating methodology, 2017, factor grid: 45-55 % for
+#: Baa, 55-65 % for Ba).
+INVESTMENT_GRADE_DEBT_TO_CAPITAL = 0.55
+#: Risk score lenders read for a utility with no debt, and at the edge of investment grade
+#: (assumption: the first as before; the second is the debt market's risk limit at the lowest
+#: sentiment in the shipped scenarios, appetite 0.5 x (0.5 + 0), so an investment-grade
+#: utility's credit does not hang on how investors feel about AI labs).
+UTILITY_RISK_UNLEVERED = 0.1
+UTILITY_RISK_INVESTMENT_GRADE_EDGE = 0.25
 
 
 def capital_recovery_factor(rate_per_year: float, years: float) -> float:
@@ -377,12 +387,25 @@ class Utility(GigawattAgent):
             requester=self,
             amount_usd_b=need,
             max_cost_of_capital=0.12,
-            risk_score=0.1 + 0.4 * self.grid_stress + 0.2 * self.in_distress,
+            risk_score=self.credit_risk_score(),
             revenue_annual_usd_b=revenue,
             debt_usd_b=self.debt_usd_b,
             debt_term_months=self.model.p.utility_debt_term_months,
             accepts_equity=False,
         )
+
+    def credit_risk_score(self) -> float:
+        """How lenders read its credit (0 safe .. 1 distressed): by its leverage and whether it
+        is behind on its bills. A regulated utility recovers prudent construction in its rates,
+        so a grid short of supply means more borrowing to build, not a worse credit: rating
+        agencies grade it on its debt against its capital, not on its reserve margin; a short
+        grid that made it unfundable would keep it short."""
+        capital_usd_b = self.balance_sheet_usd_b()
+        leverage = self.debt_usd_b / capital_usd_b if capital_usd_b > 0 else 1.0
+        slope = (UTILITY_RISK_INVESTMENT_GRADE_EDGE - UTILITY_RISK_UNLEVERED) / (
+            INVESTMENT_GRADE_DEBT_TO_CAPITAL
+        )
+        return min(1.0, UTILITY_RISK_UNLEVERED + slope * leverage + 0.2 * self.in_distress)
 
     def balance_sheet_usd_b(self) -> float:
         """Cash, the fleet it started with, and new generation at its unrecovered cost."""
