@@ -33,6 +33,9 @@ CAPITAL_RATIONING_SHARE = 0.25
 EQUITY_SALE_SHARE = 0.3
 #: Months before construction ends that a campus calls its chips (assumption: just in time).
 CHIP_CALL_LEAD_MONTHS = 3
+#: Months ahead lenders count capacity under construction as future revenue (assumption:
+#: project finance lends against assets about a year from commercial operation).
+UNDERWRITING_HORIZON_MONTHS = 12
 
 
 class AILab(GigawattAgent):
@@ -198,16 +201,56 @@ class AILab(GigawattAgent):
         return deficit + construction + chips + maturing + self.arrears_total_usd_b
 
     def investable_revenue_usd_b(self) -> float:
-        """Revenue as investors underwrite it: halfway between what it earns now and what its
-        demand would pay with enough capacity (compute-starved labs are valued on demand)."""
-        potential = self.demand_cu * self.model.revenue_per_cu_year()
+        """Revenue as equity investors value it: halfway between what it earns now and what
+        its demand would pay, but only the demand the capacity it runs or will run within the
+        planning horizon can serve (a lab with no path to capacity is valued on earnings)."""
+        model = self.model
+        planned_gw = self.capacity_in_sight_gw(model.p.planning_horizon_months, bankable=False)
+        path_cu = self.usable_compute_cu() + model.best_efficiency() * planned_gw
+        potential = min(self.demand_cu, path_cu) * model.revenue_per_cu_year()
         earned = self.revenue_annual_usd_b
         return 0.5 * (earned + max(earned, potential)) + self.core_cash_flow_usd_b_per_year
 
+    def bankable_revenue_usd_b(self) -> float:
+        """Revenue lenders underwrite (project-finance practice): what it earns, plus what
+        capacity with power and chips in sight will earn within the underwriting horizon at
+        today's revenue per GW, up to the demand it does not serve yet; plus core cash flow.
+        Demand it has no capacity for repays no loan."""
+        model = self.model
+        in_sight_cu = model.best_efficiency() * self.capacity_in_sight_gw(
+            UNDERWRITING_HORIZON_MONTHS
+        )
+        unserved_cu = max(0.0, self.demand_cu - self.served_cu)
+        new_usd_b = min(in_sight_cu, unserved_cu) * model.revenue_per_cu_year()
+        return self.revenue_annual_usd_b + new_usd_b + self.core_cash_flow_usd_b_per_year
+
+    def capacity_in_sight_gw(self, months: float, bankable: bool = True) -> float:
+        """Own capacity not yet running whose contracted power flows, and whose building is
+        done, within ``months``. Lenders (``bankable``) count only permitted campuses and
+        only the chips they will have (installed or on order); equity investors buy the plan."""
+        month = self.model.month
+        gw = chips_needed_gw = 0.0
+        for pr in self.projects:
+            if (
+                pr.status == PIPELINE
+                and pr.ppa is not None
+                and (pr.permit == APPROVED or not bankable)
+                and pr.months_until_ready(month) <= months
+            ):
+                gw += pr.pipeline_gw(month)
+                chips_needed_gw += pr.chips_needed_gw
+        if gw <= 0.0 or not bankable:
+            return gw
+        on_order_gw = fsum(
+            c.undelivered_gw for c in self.model.contracts.of(self, ChipSupplyAgreement)
+        )
+        return max(0.0, gw - max(0.0, chips_needed_gw - on_order_gw))
+
     def risk_score(self) -> float:
-        """How risky investors read this lab: burn multiple, leverage, distress (0..1)."""
+        """How risky investors read this lab: burn multiple, leverage, distress (0..1), on the
+        revenue lenders underwrite (demand it cannot serve hides no burn)."""
         p = self.model.p
-        revenue = max(self.investable_revenue_usd_b(), 1e-6)
+        revenue = max(self.bankable_revenue_usd_b(), 1e-6)
         burn = (
             max(
                 0.0,
@@ -246,9 +289,10 @@ class AILab(GigawattAgent):
             amount_usd_b=need,
             max_cost_of_capital=self.max_cost_of_capital,
             risk_score=self.risk_score(),
-            revenue_annual_usd_b=self.investable_revenue_usd_b(),
+            revenue_annual_usd_b=self.bankable_revenue_usd_b(),
             debt_usd_b=self.debt_usd_b,
             debt_term_months=self.model.p.debt_term_months,
+            equity_revenue_usd_b=self.investable_revenue_usd_b(),
         )
 
     def record_funding(self, amount_usd_b: float) -> None:

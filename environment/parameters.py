@@ -628,8 +628,8 @@ _WORLD = [
         3.0,
         0.0,
         50.0,
-        "most debt lenders allow per unit of underwritten revenue (halfway from revenue "
-        "earned to what the lab's demand would pay, plus core cash flow)",
+        "most debt lenders allow per unit of underwritten revenue (revenue earned, plus "
+        "what capacity with power and chips due within a year will earn, plus core cash flow)",
         "assumption",
     ),
     _p(

@@ -22,14 +22,18 @@ class FundingRequest:
     amount_usd_b: float
     max_cost_of_capital: float  # the most (per year) the requester will pay for money
     risk_score: float  # 0 safe .. 1 distressed, as investors read the requester's books
-    revenue_annual_usd_b: float
+    revenue_annual_usd_b: float  # what lenders underwrite its debt on
     debt_usd_b: float
     debt_term_months: int  # of the loans it asks for (bullet repayment)
     accepts_equity: bool = True
+    #: Revenue equity investors price it on, if not the lenders' figure (a lab's demand it
+    #: will have capacity for counts toward its valuation, not toward its loans).
+    equity_revenue_usd_b: float | None = None
 
     @property
     def pre_money_basis_usd_b(self) -> float:
-        return max(self.revenue_annual_usd_b, 0.0)
+        revenue = self.equity_revenue_usd_b
+        return max(self.revenue_annual_usd_b if revenue is None else revenue, 0.0)
 
 
 @dataclass(eq=False)

@@ -1,0 +1,68 @@
+"""Underwriting: lenders lend on revenue a lab earns or will earn from capacity in sight, not on
+demand it cannot serve; equity prices demand only as far as the lab has a path to capacity."""
+
+from environment.markets.capital import DEBT
+from environment.model import BuildoutModel
+
+
+def _starved_lab():
+    """A rival lab with large demand, no capacity, no pipeline, no revenue and a monthly burn."""
+    model = BuildoutModel(seed=1)
+    lab = next(lab for lab in model.labs if lab.name == "rival-lab")
+    assert not lab.projects and lab.capacity_online_gw == 0
+    lab.demand_cu = 20.0
+    lab.revenue_month_usd_b = lab.lease_income_month_usd_b = 0.0
+    lab.outflows_month_usd_b = 2.0
+    lab.cash_usd_b = 0.0
+    return model, lab
+
+
+def test_lenders_do_not_lend_on_demand_a_lab_has_no_capacity_to_serve():
+    model, lab = _starved_lab()
+    request = lab.funding_request()
+    assert request.revenue_annual_usd_b == 0.0  # nothing earned, nothing coming online
+    # equity values demand only up to the compute it runs (here leased in), not all 20 units
+    path_usd_b = lab.usable_compute_cu() * model.revenue_per_cu_year()
+    assert request.pre_money_basis_usd_b <= 0.5 * path_usd_b + 1e-9
+    lender = next(i for i in model.investors if i.offers_debt)
+    lender.sentiment = 1.0  # the most eager lender still finds no debt capacity
+    assert [o for o in lender.make_offers([request]) if o.kind == DEBT] == []
+    assert lab.risk_score() >= 0.5  # its burn is not hidden behind unserved demand
+
+
+def test_capacity_with_power_and_chips_in_sight_is_underwritten():
+    """cloud-b's permitted campus with power due within the year counts (at today's revenue per
+    GW, up to its unserved demand); the same campus years away does not."""
+    model = BuildoutModel(seed=1)
+    model.run(6)
+    lab = next(lab for lab in model.labs if lab.name == "cloud-b")
+    in_sight_gw = lab.capacity_in_sight_gw(12)
+    assert in_sight_gw > 0
+    earned = lab.revenue_annual_usd_b + lab.core_cash_flow_usd_b_per_year
+    assert lab.bankable_revenue_usd_b() > earned
+    for project in lab.projects:
+        if project.ppa is not None:
+            project.ppa.start_month = model.month + 60
+    assert lab.capacity_in_sight_gw(12) == 0
+    assert lab.bankable_revenue_usd_b() == earned
+
+
+def test_a_lab_earning_nothing_borrows_no_more():
+    """The fuzz finding: in a grid bottleneck the focal lab ran no capacity for a decade and
+    earned nothing from month 60, yet its debt grew from $410bn to $752bn. Now no live lab
+    adds debt across a year in which it earned nothing."""
+    model = BuildoutModel(
+        scenario="grid-bottleneck", seed=7319, interconnection_delay_multiplier=5.0
+    )
+    history = {lab: [] for lab in model.labs}
+    while model.running:
+        model.step()
+        for lab, rows in history.items():
+            rows.append((lab.debt_usd_b, lab.revenue_annual_usd_b, lab.defaulted))
+    for lab, rows in history.items():
+        for start in range(len(rows) - 12):
+            debt_then = rows[start][0]
+            debt_now, _, defaulted = rows[start + 12]
+            earned_nothing = all(r[1] == 0 for r in rows[start : start + 13])
+            if earned_nothing and not defaulted:
+                assert debt_now <= debt_then + 1e-9, (lab.name, start)
