@@ -178,8 +178,9 @@ def test_grid_and_permit_scenarios_bind_their_gates(tmp_path):
         progress=False,
         months=72,
     )
-    # slow grid: more GW-months waiting on power, less capacity at year 5
-    assert _sum_median(result, "grid-bottleneck", "bottleneck_power_gw") > 1.5 * _sum_median(
+    # slow grid: more GW-months waiting on power, less capacity at year 5 (measured 1,098
+    # against 733 GW-months: lenders no longer fund campuses queued behind the grid)
+    assert _sum_median(result, "grid-bottleneck", "bottleneck_power_gw") > 1.3 * _sum_median(
         result, "baseline", "bottleneck_power_gw"
     )
     assert _median(result, "grid-bottleneck", "capacity_online_gw", 60) < _median(

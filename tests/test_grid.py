@@ -11,7 +11,7 @@ from conftest import run_model
 from agents.utility import Utility
 from environment.contracts import Loan
 from environment.model import BuildoutModel
-from environment.projects import ONLINE, PIPELINE
+from environment.projects import APPROVED, ONLINE, PIPELINE
 
 
 def _no_new_generation(utility: Utility) -> None:
@@ -23,10 +23,13 @@ def test_a_campus_waits_for_the_generation_its_load_needs():
     """A PPA falling due when the grid is full slips a month at a time, its term intact and
     nothing billed, and connects once a plant brings the generation."""
     model = run_model(12)
-    utility, ppa = next(
+    utility, ppa = next(  # a permitted campus: one whose permit is refused gives its PPA up
         (pr.utility, pr.ppa)
         for pr in model.projects
-        if pr.status == PIPELINE and pr.ppa is not None and not pr.ppa.connected
+        if pr.status == PIPELINE
+        and pr.permit == APPROVED
+        and pr.ppa is not None
+        and not pr.ppa.connected
     )
     _no_new_generation(utility)
     ppa.start_month, ppa.end_month = model.month + 1, model.month + 181
