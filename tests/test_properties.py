@@ -550,15 +550,22 @@ def test_prices_stay_bounded_when_trends_compound(overrides):
 
 
 def test_a_power_contract_taken_over_with_a_campus_is_not_checked_as_a_new_deal():
-    """Found by fuzzing: with on-site power at $50/MWh, below every tariff, no lab signs a new
-    PPA, yet the check flagged the $66/MWh deal a campus's buyer took over in month 45 as one
-    signed above on-site power. A taken-over PPA keeps the old deal's price and dates."""
-    model = run_checked(scenario="baseline", seed=0, onsite_power_cost_usd_mwh=50.0)
-    taken_over = [
-        c for c in model.contracts.contracts if isinstance(c, PowerPurchaseAgreement) and c.assigned
+    """Found by fuzzing: with on-site power at $50/MWh, below every tariff, the price check
+    flagged the $66/MWh deal a campus's buyer took over as a new PPA signed above on-site power.
+    A taken-over PPA keeps the old deal's price and dates; only new deals are checked."""
+    model = BuildoutModel(scenario="lab-default", seed=1, record_agents=False)
+    while model.running and not any(e["kind"] == "campus_sold" for e in model.events):
+        model.step()
+    signed_now = [
+        c for c in model.contracts.active(PowerPurchaseAgreement) if c.signed_month == model.month
     ]
+    taken_over = [c.price_usd_mwh for c in signed_now if c.assigned]
+    new_deals = [c.price_usd_mwh for c in signed_now if not c.assigned]
     assert taken_over, "no campus changed hands: the case went untested"
-    assert all(c.price_usd_mwh > 50.0 for c in taken_over)
+    # on-site power now costs less than the taken-over deal, but no more than any new deal
+    model.p.onsite_power_cost_usd_mwh = max([min(taken_over) - 1.0, *new_deals])
+    assert model.p.onsite_power_cost_usd_mwh < max(taken_over)
+    check_prices(model)
 
 
 @pytest.mark.parametrize(
