@@ -241,10 +241,7 @@ class AILab(GigawattAgent):
                 chips_needed_gw += pr.chips_needed_gw
         if gw <= 0.0 or not bankable:
             return gw
-        on_order_gw = fsum(
-            c.undelivered_gw for c in self.model.contracts.of(self, ChipSupplyAgreement)
-        )
-        return max(0.0, gw - max(0.0, chips_needed_gw - on_order_gw))
+        return max(0.0, gw - max(0.0, chips_needed_gw - self.chips_on_order_gw()))
 
     def risk_score(self) -> float:
         """How risky investors read this lab: burn multiple, leverage, distress (0..1), on the
@@ -403,14 +400,18 @@ class AILab(GigawattAgent):
         return p.equity_revenue_multiple * (0.5 + sentiment) * self.investable_revenue_usd_b()
 
     def uncovered_chip_need_gw(self) -> float:
-        """Chips its permitted campuses with a power date still need beyond what is already on
-        order: take-or-pay chips for a campus with no power date would be paid for and lapse
-        undelivered if the grid is slow, so they are ordered once its PPA is signed."""
-        need = fsum(pr.chips_needed_gw for pr in self.projects if pr.ppa is not None)
-        contracted = fsum(
-            c.undelivered_gw for c in self.model.contracts.of(self, ChipSupplyAgreement)
-        )
-        return need - contracted
+        """Chips its campuses with a power date still need beyond what is already on order."""
+        return self.chips_to_order_gw() - self.chips_on_order_gw()
+
+    def chips_to_order_gw(self) -> float:
+        """Chips its permitted campuses with a power date still need: take-or-pay chips for a
+        campus with no power date would be paid for and lapse undelivered if the grid is slow,
+        so they are ordered (and awaited) once its PPA is signed."""
+        return fsum(pr.chips_needed_gw for pr in self.projects if pr.ppa is not None)
+
+    def chips_on_order_gw(self) -> float:
+        """Chips its deals have still to deliver."""
+        return fsum(c.undelivered_gw for c in self.model.contracts.of(self, ChipSupplyAgreement))
 
     def chips_wanted_months(self) -> tuple[float, float]:
         """Months until its first and its last permitted campus needing chips can take them
@@ -481,7 +482,7 @@ class AILab(GigawattAgent):
         """Months until the chips its permitted campuses with a power date (those it orders
         for) need arrive: at the recent delivery rate, or the contracted schedule's if faster;
         open-ended with nothing on order."""
-        needed = fsum(pr.chips_needed_gw for pr in self.projects if pr.ppa is not None)
+        needed = self.chips_to_order_gw()
         if needed <= 1e-9:
             return 0.0
         month = self.model.month
