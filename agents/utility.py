@@ -21,6 +21,8 @@ EXISTING_FLEET_USD_B_PER_GW = 1.0
 #: "Regulated Electric and Gas Utilities" rating methodology, 2017, factor grid: 45-55 % for
 #: Baa, 55-65 % for Ba).
 INVESTMENT_GRADE_DEBT_TO_CAPITAL = 0.55
+#: ... and at the bottom of Ba, past which lenders read it as distressed (the same grid).
+SPECULATIVE_GRADE_DEBT_TO_CAPITAL = 0.65
 #: Risk score lenders read for a utility with no debt, and at the edge of investment grade
 #: (assumption: the first as before; the second is the debt market's risk limit at the lowest
 #: sentiment in the shipped scenarios, appetite 0.5 x (0.5 + 0), so an investment-grade
@@ -399,13 +401,20 @@ class Utility(GigawattAgent):
         is behind on its bills. A regulated utility recovers prudent construction in its rates,
         so a grid short of supply means more borrowing to build, not a worse credit: rating
         agencies grade it on its debt against its capital, not on its reserve margin; a short
-        grid that made it unfundable would keep it short."""
+        grid that made it unfundable would keep it short. Past investment grade the score
+        climbs steeply, so no lender, however eager, funds it beyond the Ba band."""
         capital_usd_b = self.balance_sheet_usd_b()
         leverage = self.debt_usd_b / capital_usd_b if capital_usd_b > 0 else 1.0
-        slope = (UTILITY_RISK_INVESTMENT_GRADE_EDGE - UTILITY_RISK_UNLEVERED) / (
-            INVESTMENT_GRADE_DEBT_TO_CAPITAL
-        )
-        return min(1.0, UTILITY_RISK_UNLEVERED + slope * leverage + 0.2 * self.in_distress)
+        edge, bottom = INVESTMENT_GRADE_DEBT_TO_CAPITAL, SPECULATIVE_GRADE_DEBT_TO_CAPITAL
+        if leverage <= edge:
+            risk = UTILITY_RISK_UNLEVERED + (
+                UTILITY_RISK_INVESTMENT_GRADE_EDGE - UTILITY_RISK_UNLEVERED
+            ) * (leverage / edge)
+        else:  # speculative grade: the score climbs to distressed across the Ba band
+            risk = UTILITY_RISK_INVESTMENT_GRADE_EDGE + (
+                1.0 - UTILITY_RISK_INVESTMENT_GRADE_EDGE
+            ) * ((leverage - edge) / (bottom - edge))
+        return min(1.0, risk + 0.2 * self.in_distress)
 
     def balance_sheet_usd_b(self) -> float:
         """Cash, the fleet it started with, and new generation at its unrecovered cost."""
