@@ -26,6 +26,8 @@ class GigawattAgent(mesa.Agent):
 
     # Reported for every agent so the agents table has one schema; kinds override what applies.
     capacity_online_gw = 0.0
+    working_capacity_gw = 0.0
+    stranded_gw = 0.0
     pipeline_gw = 0.0
     revenue_annual_usd_b = 0.0
 

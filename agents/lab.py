@@ -631,6 +631,18 @@ class AILab(GigawattAgent):
             self.idle_gw = min(idle_cu / efficiency, own_free_gw) if efficiency > 0 else own_free_gw
         self.revenue_month_usd_b = self.served_cu * self.model.revenue_per_cu_year() / 12.0
 
+    @property
+    def working_capacity_gw(self) -> float:
+        """Own capacity online that works for it: none once it has defaulted (campuses its
+        estate could not sell stand powered and equipped, but serve nobody)."""
+        return 0.0 if self.defaulted else self.capacity_online_gw
+
+    @property
+    def stranded_gw(self) -> float:
+        """Own capacity online with nothing to do: what idles for want of demand, or, once it
+        has defaulted, all of it."""
+        return self.capacity_online_gw if self.defaulted else self.idle_gw
+
     def wants_refresh(self, project: DataCenterProject) -> bool:
         """Re-equip a campus whose chips aged out unless the rest of its fleet already stands
         idle by as much: new chips for capacity demand leaves idle are money thrown away."""

@@ -124,7 +124,8 @@ AGENT_REPORTERS = {
     "kind": "kind",
     "cash_usd_b": "cash_usd_b",
     "debt_usd_b": "debt_usd_b",
-    "own_capacity_online_gw": "capacity_online_gw",
+    "own_capacity_online_gw": "working_capacity_gw",
+    "own_stranded_gw": "stranded_gw",
     "own_pipeline_gw": "pipeline_gw",
     "revenue_annual_usd_b": "revenue_annual_usd_b",
     "losses_usd_b": "losses_usd_b",
@@ -1221,9 +1222,7 @@ class BuildoutModel(mesa.Model):
         )
         self.permits_pending = sum(g.permits_pending for g in self.governments)
         self.permits_denied_cumulative = sum(g.permits_denied for g in self.governments)
-        self.stranded_gw = fsum(lab.idle_gw for lab in live) + fsum(
-            lab.capacity_online_gw for lab in self.labs if lab.defaulted
-        )
+        self.stranded_gw = fsum(lab.stranded_gw for lab in self.labs)
         waiting = dict.fromkeys(GATES, 0.0)
         self._lab_pipeline_gw = {}
         for lab in live:

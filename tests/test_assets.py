@@ -119,8 +119,16 @@ def test_with_no_lab_left_to_buy_them_the_last_defaulters_campuses_stay_stranded
     assert not [e for e in model.events if e.get("seller") == focal.name]
     assert all(pr in focal.projects for pr in bought)  # unsold, with the estate
     model.step()
-    stranded = model.datacollector.get_model_vars_dataframe()["stranded_gw"].iloc[-1]
-    assert stranded >= sum(pr.chips_installed_gw for pr in bought) - 1e-9
+    world = model.datacollector.get_model_vars_dataframe().iloc[-1]
+    assert world["stranded_gw"] >= sum(pr.chips_installed_gw for pr in bought) - 1e-9
+    # the agents table tells the same story: the estate's campuses are stranded, not working
+    # (found by fuzzing: they were reported as the defaulted lab's capacity online)
+    agents = model.datacollector.get_agent_vars_dataframe().xs(model.month, level="Step")
+    labs = agents[agents["kind"] == "lab"].set_index("name")
+    assert labs.loc["focal-lab", "own_capacity_online_gw"] == 0.0
+    assert labs.loc["focal-lab", "own_stranded_gw"] == focal.capacity_online_gw > 0
+    for column in ("capacity_online_gw", "stranded_gw"):
+        assert labs[f"own_{column}"].sum() == pytest.approx(world[column], abs=1e-9), column
 
 
 def test_a_campus_changes_hands_in_the_month_it_is_sold_in_every_figure():
