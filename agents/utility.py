@@ -115,6 +115,9 @@ class Utility(GigawattAgent):
         self.max_new_generation_gw_per_year = (
             max_new_generation_gw_per_year * p.new_generation_multiplier
         )
+        self.generation_start_share_of_load_per_year = (
+            p.generation_start_share_of_load_per_year * p.new_generation_multiplier
+        )
         self.generation_kinds = sorted(generation_kinds, key=lambda k: k.lead_time_months)
         self.plants: list[PlantUnderConstruction] = []
         self.started_this_year_gw = 0.0
@@ -211,10 +214,11 @@ class Utility(GigawattAgent):
             spare += plant.gw * plant.kind.firm_share / reserve_factor
             if spare >= gw:
                 return max(month + delay, plant.online_month)
-        if self.max_new_generation_gw_per_year <= 0 or not self.generation_kinds:
+        allowance_gw = self.generation_start_allowance_gw_per_year()
+        if allowance_gw <= 0 or not self.generation_kinds:
             return None
         fastest = self.generation_kinds[0].lead_time_months
-        months_to_build = fastest + 12 * (gw - spare) / self.max_new_generation_gw_per_year
+        months_to_build = fastest + 12 * (gw - spare) / allowance_gw
         if months_to_build > OPEN_ENDED_MONTHS:
             return None  # a trickle of new supply: nothing within any horizon
         return month + max(delay, int(months_to_build))
@@ -257,7 +261,7 @@ class Utility(GigawattAgent):
         lead_years = self.generation_kinds[0].lead_time_months / 12 if self.generation_kinds else 0
         growth = self.peak_load_gw * ((1 + p.background_load_growth_per_year) ** lead_years - 1)
         needed = max(0.0, growth) - (self.headroom_gw + promised)
-        allowance = self.max_new_generation_gw_per_year - self.started_this_year_gw
+        allowance = self.generation_start_allowance_gw_per_year() - self.started_this_year_gw
         if needed > 1e-9 and allowance > 1e-9 and self.generation_kinds:
             kind = self.choose_generation_kind()
             firm_gw = min(needed * (1 + self.target_reserve_margin), allowance)
@@ -269,6 +273,17 @@ class Utility(GigawattAgent):
             self.plants.append(plant)
             self.started_this_year_gw += firm_gw
             self.pay_for(plant, debt_due)
+
+    def generation_start_allowance_gw_per_year(self) -> float:
+        """Firm GW of new generation it can start a year: the scenario's figure, or a share of
+        the load it serves if that is more. Supply chains, interconnection studies and
+        finance scale with the system, so a grid that background growth or data centres have
+        made larger runs a larger pipeline. A scenario figure of 0 marks a grid that builds
+        nothing, whatever its size."""
+        floor_gw = self.max_new_generation_gw_per_year
+        if floor_gw <= 0:
+            return 0.0
+        return max(floor_gw, self.generation_start_share_of_load_per_year * self.load_gw)
 
     def pay_for(self, plant: PlantUnderConstruction, debt_due_usd_b: float) -> None:
         """One month's construction payment; the plant slips a month instead when the payment

@@ -379,6 +379,20 @@ _WORLD = [
         "assumption",
     ),
     _p(
+        "generation_start_share_of_load_per_year",
+        "1/yr",
+        0.1,
+        0.0,
+        0.3,
+        "firm generation a utility can start a year as a share of the load it serves, when "
+        "that exceeds its scenario's fixed figure (0 = the fixed figure only)",
+        "assumption, between the US record and a fast region: US combined-cycle and "
+        "combustion-turbine capacity rose ~54 GW in 2002, the peak of the 1999-2003 gas "
+        "build-out (EIA, AEO2003 table 9), ~7.5 % of the ~715 GW US peak; ERCOT connected "
+        "~10+ GW/yr of solar and storage in 2023-24 on an ~85 GW peak (ERCOT), ~12 % of peak "
+        "in nameplate",
+    ),
+    _p(
         "interconnection_delay_multiplier",
         "x",
         1.0,
