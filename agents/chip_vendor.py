@@ -70,6 +70,25 @@ class ChipVendor(GigawattAgent):
         fullness = min(1.0, self.backlog_months / 12.0)
         return floor + fullness * (self.price_usd_b_per_gw - floor)
 
+    def deliverable_gw(self, agreement: ChipSupplyAgreement, months: float) -> float:
+        """Undelivered chips of ``agreement`` it can ship within ``months``, as ``deliver``
+        shares its output: pro rata to undelivered volume, buyers it holds equity in first
+        under ``strategic_first``, with every buyer calling in full. Output it cannot make
+        is no delivery a lender can count on; later production growth is not assumed."""
+        supply_gw = self.production_gw_per_year * months / 12.0
+        if supply_gw <= 0 or agreement.undelivered_gw <= 0:
+            return 0.0
+        ahead_gw, shared_gw = 0.0, self.backlog_gw
+        if self.model.p.chip_allocation_rule == "strategic_first":
+            book = self.model.contracts.of(self, ChipSupplyAgreement, "payee")
+            first_gw = fsum(c.undelivered_gw for c in book if self.holds_equity_in(c.payer))
+            if self.holds_equity_in(agreement.payer):
+                shared_gw = first_gw
+            else:
+                ahead_gw, shared_gw = first_gw, shared_gw - first_gw
+        room_gw = max(0.0, supply_gw - ahead_gw)
+        return agreement.undelivered_gw * min(1.0, room_gw / max(shared_gw, 1e-12))
+
     def lead_time_months(self) -> float:
         """Months until an order placed now starts shipping (capped: no supply in sight)."""
         return min(self.backlog_months, OPEN_ENDED_MONTHS)

@@ -227,7 +227,8 @@ class AILab(GigawattAgent):
     def capacity_in_sight_gw(self, months: float, bankable: bool = True) -> float:
         """Own capacity not yet running whose contracted power flows, and whose building is
         done, within ``months``. Lenders (``bankable``) count only permitted campuses and
-        only the chips they will have (installed or on order); equity investors buy the plan."""
+        only the chips they will have (installed, or on order from a vendor that can make them
+        within ``months``); equity investors buy the plan."""
         month = self.model.month
         gw = chips_needed_gw = 0.0
         for pr in self.projects:
@@ -241,7 +242,7 @@ class AILab(GigawattAgent):
                 chips_needed_gw += pr.chips_needed_gw
         if gw <= 0.0 or not bankable:
             return gw
-        return max(0.0, gw - max(0.0, chips_needed_gw - self.chips_on_order_gw()))
+        return max(0.0, gw - max(0.0, chips_needed_gw - self.chips_deliverable_gw(months)))
 
     def risk_score(self) -> float:
         """How risky investors read this lab: burn multiple, leverage, distress (0..1), on the
@@ -412,6 +413,14 @@ class AILab(GigawattAgent):
     def chips_on_order_gw(self) -> float:
         """Chips its deals have still to deliver."""
         return fsum(c.undelivered_gw for c in self.model.contracts.of(self, ChipSupplyAgreement))
+
+    def chips_deliverable_gw(self, months: float) -> float:
+        """Chips its deals will deliver within ``months``, as far as its vendors can make them:
+        an order a vendor has no output for equips no campus a lender can count on."""
+        return fsum(
+            c.payee.deliverable_gw(c, months)
+            for c in self.model.contracts.of(self, ChipSupplyAgreement)
+        )
 
     def chips_wanted_months(self) -> tuple[float, float]:
         """Months until its first and its last permitted campus needing chips can take them
