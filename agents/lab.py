@@ -14,6 +14,7 @@ from environment.contracts import (
 )
 from environment.markets.assets import Bid
 from environment.markets.capital import FundingRequest
+from environment.markets.chips import deliverable_within_gw, rank_vendors
 from environment.projects import (
     APPROVED,
     CANCELLED,
@@ -354,7 +355,7 @@ class AILab(GigawattAgent):
 
     def plan_capacity(self) -> None:
         """Start new campuses to close the gap between target and committed capacity, as far
-        as it can fund them."""
+        as it can fund them and vendors can equip them."""
         rationed = self.funding_gap_usd_b > CAPITAL_RATIONING_SHARE * self.funding_requested_usd_b
         if self.defaulted or self.in_distress or rationed:
             return
@@ -371,7 +372,8 @@ class AILab(GigawattAgent):
             if pr.status == PIPELINE
         )
         fundable_gw = unfunded / p.capex_per_gw_usd_b
-        for _ in range(max(0, self.campuses_for_gw(min(gap, fundable_gw)))):
+        chips_gw = self.chips_in_reach_gw()
+        for _ in range(max(0, self.campuses_for_gw(min(gap, fundable_gw, chips_gw)))):
             government = self.model.choose_site(self, p.project_size_gw)
             if government is None:
                 return
@@ -413,6 +415,17 @@ class AILab(GigawattAgent):
     def chips_on_order_gw(self) -> float:
         """Chips its deals have still to deliver."""
         return fsum(c.undelivered_gw for c in self.model.contracts.of(self, ChipSupplyAgreement))
+
+    def chips_in_reach_gw(self) -> float:
+        """Chips for new campuses: what the vendors it would ask can still promise within the
+        planning horizon after their backlogs, less what its pipeline needs beyond its orders.
+        A campus no vendor can equip in that time would strand its building and its debt."""
+        model = self.model
+        vendors = model.sample_top(rank_vendors(model.vendors), exclude=None)
+        months = model.p.planning_horizon_months
+        free_gw = fsum(deliverable_within_gw(v, months) for v in vendors)
+        pipeline_gw = fsum(pr.chips_missing_gw for pr in self.projects if pr.status == PIPELINE)
+        return free_gw - max(0.0, pipeline_gw - self.chips_on_order_gw())
 
     def chips_deliverable_gw(self, months: float) -> float:
         """Chips its deals will deliver within ``months``, as far as its vendors can make them:
