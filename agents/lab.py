@@ -407,10 +407,27 @@ class AILab(GigawattAgent):
         return self.chips_to_order_gw() - self.chips_on_order_gw()
 
     def chips_to_order_gw(self) -> float:
-        """Chips its permitted campuses with a power date still need: take-or-pay chips for a
-        campus with no power date would be paid for and lapse undelivered if the grid is slow,
-        so they are ordered (and awaited) once its PPA is signed."""
-        return fsum(pr.chips_needed_gw for pr in self.projects if pr.ppa is not None)
+        """Chips its permitted campuses with a power date still need, and the refreshes due:
+        take-or-pay chips for a campus with no power date would be paid for and lapse
+        undelivered if the grid is slow, so they are ordered (and awaited) once its PPA is
+        signed."""
+        return fsum(
+            pr.chips_needed_gw + self.refresh_due_gw(pr)
+            for pr in self.projects
+            if pr.ppa is not None
+        )
+
+    def refresh_due_gw(self, project: DataCenterProject) -> float:
+        """Chips of a campus it will re-equip that reach the end of their life within the
+        chip call lead time: operators order a refresh ahead, so the new accelerators can be
+        called and swapped in the month the old ones retire (ordered only once they had
+        retired, the campus stood dark for the months the deal and the deliveries took)."""
+        life_left = project.months_to_chips_end_of_life(
+            self.model.month, self.model.p.it_equipment_life_months
+        )
+        if life_left > CHIP_CALL_LEAD_MONTHS or not self.wants_refresh(project):
+            return 0.0
+        return project.chips_installed_gw
 
     def chips_on_order_gw(self) -> float:
         """Chips its deals have still to deliver."""
@@ -437,13 +454,18 @@ class AILab(GigawattAgent):
 
     def chips_wanted_months(self) -> tuple[float, float]:
         """Months until its first and its last permitted campus needing chips can take them
-        (those with a power date, the ones it orders for): the delivery window it asks a vendor
-        for."""
-        month = self.model.month
+        (those with a power date, the ones it orders for), or its chips due for a refresh
+        retire: the delivery window it asks a vendor for."""
+        month, life = self.model.month, self.model.p.it_equipment_life_months
         ready = [
             pr.months_until_ready(month) - CHIP_CALL_LEAD_MONTHS
             for pr in self.projects
             if pr.chips_needed_gw > 0 and pr.ppa is not None
+        ]
+        ready += [
+            pr.months_to_chips_end_of_life(month, life)
+            for pr in self.projects
+            if pr.ppa is not None and self.refresh_due_gw(pr) > 0
         ]
         return (min(ready), max(ready)) if ready else (0.0, 0.0)
 
@@ -477,7 +499,9 @@ class AILab(GigawattAgent):
     def plan_chip_calls(self) -> None:
         """Call deliveries for permitted campuses, as much as it can pay for, oldest running deal
         first: a deal whose window has not opened cannot deliver this month, so a call on it
-        would leave a ready campus dark while a deal delivering now goes uncalled."""
+        would leave a ready campus dark while a deal delivering now goes uncalled. Chips at
+        the end of their life retire first, so their refresh is called this month."""
+        self.retire_chips()
         self.chip_calls = {}
         if self.defaulted:
             return
@@ -549,24 +573,24 @@ class AILab(GigawattAgent):
         else:
             self.facility_assets_usd_b += amount_usd_b
 
-    def commission(self) -> None:
-        """Chips at the end of their life retire, online or waiting; a campus whose capacity
-        the lab no longer wants closes instead of waiting for a refresh, as does a defaulted
-        lab's (its stranded capacity ages out, never refreshed); campuses fully built,
-        energised and equipped go online."""
-        model, p = self.model, self.model.p
-        month = model.month
+    def retire_chips(self) -> None:
+        """Chips at the end of their life retire, online or waiting, before the month's chip
+        calls (so a refresh ordered ahead is swapped in this month, supply allowing); a campus
+        whose capacity the lab no longer wants closes instead of waiting for a refresh, as
+        does a defaulted lab's (its stranded capacity ages out, never refreshed)."""
+        month, life = self.model.month, self.model.p.it_equipment_life_months
         for pr in list(self.projects):
-            if (
-                pr.chips_installed_gw > 0
-                and month - pr.chips_installed_month >= p.it_equipment_life_months
-            ):
+            if pr.chips_installed_gw > 0 and month - pr.chips_installed_month >= life:
                 pr.chips_installed_gw = 0.0  # a refresh is needed before it runs again
                 if pr.status == ONLINE:
                     pr.status = PIPELINE
                 if self.defaulted or not self.wants_refresh(pr):
                     self.retire(pr)
-                    continue
+
+    def commission(self) -> None:
+        """Campuses fully built, energised and equipped go online."""
+        month = self.model.month
+        for pr in self.projects:
             if (
                 not self.defaulted
                 and pr.status == PIPELINE

@@ -95,6 +95,13 @@ class DataCenterProject:
             return OPEN_ENDED_MONTHS
         return float(max(self.build_months - self.build_months_done, self.ppa.start_month - month))
 
+    def months_to_chips_end_of_life(self, month: int, life_months: int) -> float:
+        """Months until its installed chips reach the end of their life and must be replaced
+        (open-ended for a closed campus or one without chips: nothing to refresh)."""
+        if self.chips_installed_gw == 0.0 or self.status in CLOSED:
+            return OPEN_ENDED_MONTHS
+        return float(self.chips_installed_month + life_months - month)
+
     def ready_for_chips(self, month: int, lead_months: int) -> bool:
         """Chips are called just in time: within ``lead_months`` of a finished building with
         power under contract, so they do not age in a dark campus."""

@@ -99,7 +99,7 @@ def test_a_campus_demand_leaves_idle_closes_when_its_chips_age_out():
     ppa, utility = campus.ppa, campus.utility
     fee = ppa.remaining_value_usd_b(model.month)
     load, utility_cash = utility.dc_load_gw, utility.cash_usd_b
-    lab.commission()
+    lab.retire_chips()
     assert campus.status == RETIRED and campus not in lab.projects
     assert campus.chips_needed_gw == 0.0 and campus.capacity_online_gw(model.month) == 0.0
     assert ppa.status == COMPLETED
@@ -110,7 +110,7 @@ def test_a_campus_demand_leaves_idle_closes_when_its_chips_age_out():
 
 def test_a_campus_in_use_is_re_equipped_when_its_chips_age_out():
     model, lab, campus = _campus_whose_chips_age_out(idle_gw=0.0)
-    lab.commission()
+    lab.retire_chips()
     assert campus.status == PIPELINE and campus in lab.projects
     assert campus.chips_needed_gw == campus.size_gw  # it will order chips again
 
