@@ -243,6 +243,7 @@ class AILab(GigawattAgent):
                 chips_needed_gw += pr.chips_needed_gw
         if gw <= 0.0 or not bankable:
             return gw
+        chips_needed_gw += self.refreshes_due_gw()  # chips on order for them re-equip those
         return max(0.0, gw - max(0.0, chips_needed_gw - self.chips_deliverable_gw(months)))
 
     def risk_score(self) -> float:
@@ -417,6 +418,11 @@ class AILab(GigawattAgent):
             if pr.ppa is not None
         )
 
+    def refreshes_due_gw(self) -> float:
+        """Chips its running campuses will re-equip within the call lead time: chips on order
+        for them are not chips for its pipeline."""
+        return fsum(self.refresh_due_gw(pr) for pr in self.projects if pr.status == ONLINE)
+
     def refresh_due_gw(self, project: DataCenterProject) -> float:
         """Chips of a campus it will re-equip that reach the end of their life within the
         chip call lead time: operators order a refresh ahead, so the new accelerators can be
@@ -442,7 +448,8 @@ class AILab(GigawattAgent):
         months = model.p.planning_horizon_months
         free_gw = fsum(deliverable_within_gw(v, months) for v in vendors)
         pipeline_gw = fsum(pr.chips_missing_gw for pr in self.projects if pr.status == PIPELINE)
-        return free_gw - max(0.0, pipeline_gw - self.chips_on_order_gw())
+        needed_gw = pipeline_gw + self.refreshes_due_gw()
+        return free_gw - max(0.0, needed_gw - self.chips_on_order_gw())
 
     def chips_deliverable_gw(self, months: float) -> float:
         """Chips its deals will deliver within ``months``, as far as its vendors can make them:
@@ -499,9 +506,7 @@ class AILab(GigawattAgent):
     def plan_chip_calls(self) -> None:
         """Call deliveries for permitted campuses, as much as it can pay for, oldest running deal
         first: a deal whose window has not opened cannot deliver this month, so a call on it
-        would leave a ready campus dark while a deal delivering now goes uncalled. Chips at
-        the end of their life retire first, so their refresh is called this month."""
-        self.retire_chips()
+        would leave a ready campus dark while a deal delivering now goes uncalled."""
         self.chip_calls = {}
         if self.defaulted:
             return

@@ -494,11 +494,14 @@ class BuildoutModel(mesa.Model):
             gov.decide_permits()
 
     def build_phase(self) -> None:
-        """Plants and campuses are built, chips delivered, load connected, campuses commissioned."""
+        """Plants and campuses are built, aged chips retired, chips delivered (refreshes ordered
+        ahead are swapped in the month the old chips retire), load connected, campuses
+        commissioned."""
         for utility in self.utilities:
             utility.build()
         for lab in self.labs:
             lab.construct()
+            lab.retire_chips()
             lab.plan_chip_calls()
         self.agents_by_type[ChipVendor].shuffle_do("deliver")
         for utility in self.utilities:
