@@ -90,7 +90,7 @@ def test_a_defaulted_labs_campuses_are_sold_to_rivals_and_pay_its_creditors():
     )
     proceeds = sum(e["price_usd_b"] for e in sales)
     assert model.ledger.flows_usd_b["distressed campus sale"] == pytest.approx(proceeds)
-    assert cascade.total_recovered_usd_b >= proceeds > 0  # all of it reached the claimants
+    assert cascade.total_recovered_usd_b >= proceeds - 1e-9 > 0  # all reached the claimants
     df = model.datacollector.get_model_vars_dataframe()
     assert df["campuses_sold_cumulative_gw"].iloc[-1] == pytest.approx(
         sum(e["capacity_gw"] for e in sales)
