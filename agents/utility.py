@@ -397,6 +397,7 @@ class Utility(GigawattAgent):
             return None
         arrears = self.arrears_total_usd_b
         need = arrears if urgent_only else self.funding_need_usd_b()
+        need = min(need, self.debt_room_usd_b())
         if need <= 1e-6:
             return None
         revenue = self.energy_gwh(self.load_gw, 1.0) * 12 * self.base_power_price_usd_mwh * 1e-6
@@ -410,6 +411,15 @@ class Utility(GigawattAgent):
             debt_term_months=self.model.p.utility_debt_term_months,
             accepts_equity=False,
         )
+
+    def debt_room_usd_b(self) -> float:
+        """New debt that leaves it no deeper than the bottom of speculative grade once the
+        loan's cash has joined its capital: (D + L) / (C + L) <= b gives L <= b / (1 - b) x
+        (C - D) - D. Lenders read its score on the books before the loan, so without this one
+        large loan could take it from investment grade to 0.85 of capital (fuzz re-check)."""
+        bottom = SPECULATIVE_GRADE_DEBT_TO_CAPITAL
+        debt = self.debt_usd_b
+        return bottom / (1 - bottom) * (self.balance_sheet_usd_b() - debt) - debt
 
     def credit_risk_score(self) -> float:
         """How lenders read its credit (0 safe .. 1 distressed): by its leverage and whether it

@@ -6,7 +6,7 @@ its load (a doom loop: short grid, no loans, no plants, shorter grid)."""
 
 from conftest import run_model
 
-from agents.utility import PlantUnderConstruction, Utility
+from agents.utility import SPECULATIVE_GRADE_DEBT_TO_CAPITAL, PlantUnderConstruction, Utility
 from environment.contracts import Loan
 from environment.model import BuildoutModel
 
@@ -69,6 +69,37 @@ def test_lenders_read_a_utility_by_its_leverage():
     assert utility.grid_stress == 0.0
     model.capital_round([utility])
     assert not _loans_signed(model, utility)
+
+
+def test_no_single_loan_takes_a_utility_past_speculative_grade():
+    """Lenders read the books before the loan, so the loan itself must not take a utility
+    past the bottom of speculative grade: found by the fuzz re-check (baseline seed 1, 20 %/yr
+    background growth, 5x new generation), where one $33bn loan took Patagonia from 0.56 to
+    0.85 of its capital. It borrows what leaves it at 65 %, however much its plants need."""
+    model = run_model(1)
+    utility = _short_of_cash(model, reserve_left=True)
+    lender = _debt_market(model)
+    model.contracts.sign(
+        Loan(
+            payer=utility,
+            payee=lender,
+            signed_month=model.month - 1,
+            start_month=model.month - 1,
+            end_month=model.month + 239,
+            principal_usd_b=0.5 * utility.balance_sheet_usd_b(),
+            rate_per_year=0.06,
+        )
+    )
+    kind = utility.choose_generation_kind()  # far more plant than its books carry
+    utility.plants.append(
+        PlantUnderConstruction(kind, 200.0, model.month + kind.lead_time_months, 10.0)
+    )
+    lender.sentiment = 1.0
+    lender.cash_usd_b = 1e4  # money is not what is tested
+    model.capital_round([utility])
+    assert _loans_signed(model, utility)
+    leverage = utility.debt_usd_b / utility.balance_sheet_usd_b()
+    assert 0.64 < leverage <= SPECULATIVE_GRADE_DEBT_TO_CAPITAL + 1e-9
 
 
 def test_fast_load_growth_does_not_stall_the_plants_under_way():
