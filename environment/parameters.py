@@ -389,8 +389,9 @@ _WORLD = [
         "assumption, between the US record and a fast region: US combined-cycle and "
         "combustion-turbine capacity rose ~54 GW in 2002, the peak of the 1999-2003 gas "
         "build-out (EIA, AEO2003 table 9), ~7.5 % of the ~715 GW US peak; ERCOT connected "
-        "~10+ GW/yr of solar and storage in 2023-24 on an ~85 GW peak (ERCOT), ~12 % of peak "
-        "in nameplate",
+        "~10+ GW/yr of solar and storage in 2023-24 (assumed, not checked) on its 85.5 GW "
+        "record peak of August 2023 (ERCOT), ~12 % of peak in nameplate; the 715 GW US "
+        "peak is also unchecked",
     ),
     _p(
         "interconnection_delay_multiplier",

@@ -26,6 +26,21 @@ def _cloud_a_running_campus(months_of_life_left: int):
     return model, lab, campus
 
 
+def _order(model, lab, vendor, gw: float) -> None:
+    """A year's chip deal signed and delivering from this month."""
+    model.contracts.sign(
+        ChipSupplyAgreement(
+            payer=lab,
+            payee=vendor,
+            signed_month=model.month,
+            start_month=model.month,
+            end_month=model.month + 12,
+            volume_gw=gw,
+            price_usd_b_per_gw=1.0,
+        )
+    )
+
+
 def test_a_refresh_is_ordered_a_call_lead_time_before_the_chips_end_of_life():
     """Chips ending their life within the call lead time are chips to order, for delivery from
     the month they retire; a lab with as much idle capacity orders none (it will close it)."""
@@ -46,17 +61,7 @@ def test_chips_ordered_ahead_are_swapped_in_the_month_the_old_ones_retire():
     model, lab, campus = _cloud_a_running_campus(0)
     vendor = model.vendors[0]
     vendor.production_gw_per_year = 1000.0  # supply is not what is tested
-    model.contracts.sign(
-        ChipSupplyAgreement(
-            payer=lab,
-            payee=vendor,
-            signed_month=model.month,
-            start_month=model.month,
-            end_month=model.month + 12,
-            volume_gw=campus.size_gw,
-            price_usd_b_per_gw=1.0,
-        )
-    )
+    _order(model, lab, vendor, campus.size_gw)
     lab.retire_chips()
     lab.plan_chip_calls()
     for v in model.vendors:
@@ -91,24 +96,10 @@ def test_chips_on_order_for_a_refresh_are_not_chips_for_the_pipeline():
     lab.idle_gw = 0.0
     vendor = model.vendors[0]
     vendor.production_gw_per_year = 1000.0  # supply is not what is tested
-
-    def order(gw: float) -> None:
-        model.contracts.sign(
-            ChipSupplyAgreement(
-                payer=lab,
-                payee=vendor,
-                signed_month=0,
-                start_month=0,
-                end_month=12,
-                volume_gw=gw,
-                price_usd_b_per_gw=1.0,
-            )
-        )
-
-    order(running.size_gw)  # the refresh
+    _order(model, lab, vendor, running.size_gw)  # the refresh
     assert lab.capacity_in_sight_gw(12) == 0.0
     reach_gw = lab.chips_in_reach_gw()
-    order(queued.size_gw)  # chips for the queued campus
+    _order(model, lab, vendor, queued.size_gw)  # chips for the queued campus
     assert lab.capacity_in_sight_gw(12) == pytest.approx(queued.size_gw)
     # ordering what the pipeline needs takes from the vendors' free output what it covers
     assert lab.chips_in_reach_gw() == pytest.approx(reach_gw)

@@ -209,8 +209,8 @@ def test_efficiency_shock_strands_capacity_and_crunch_builds_less(tmp_path):
     shock, base = stranded["efficiency-shock"], stranded["baseline"]
     assert np.median(shock) > 1.5 * np.median(base)
     assert np.mean(shock > base) >= 2 / 3  # seed by seed (same seeds), most strand more
-    # dearer money builds less (measured with 50 seeds: 51.5 against 56.2 GW in 2036)
-    assert _median(result, "capital-crunch", "capacity_online_gw", -1) < 0.95 * _median(
+    # dearer money builds less (measured with 50 seeds: 51.9 against 58.9 GW in 2036, 0.88)
+    assert _median(result, "capital-crunch", "capacity_online_gw", -1) < 0.93 * _median(
         result, "baseline", "capacity_online_gw", -1
     )
 

@@ -35,6 +35,21 @@ def _loans_signed(model, utility: Utility) -> list[Loan]:
     ]
 
 
+def _borrowed(model, utility: Utility, lender, share_of_capital: float) -> None:
+    """A 20-year loan signed last month for ``share_of_capital`` of its balance sheet."""
+    model.contracts.sign(
+        Loan(
+            payer=utility,
+            payee=lender,
+            signed_month=model.month - 1,
+            start_month=model.month - 1,
+            end_month=model.month + 239,
+            principal_usd_b=share_of_capital * utility.balance_sheet_usd_b(),
+            rate_per_year=0.06,
+        )
+    )
+
+
 def test_a_short_grid_does_not_shut_its_utility_out_of_the_debt_market():
     """A utility with no reserve left and little debt borrows for its plants even when
     investors think least of AI labs: it recovers what it builds in its rates."""
@@ -54,17 +69,7 @@ def test_lenders_read_a_utility_by_its_leverage():
     model = run_model(1)
     utility = _short_of_cash(model, reserve_left=True)
     lender = _debt_market(model)
-    model.contracts.sign(
-        Loan(
-            payer=utility,
-            payee=lender,
-            signed_month=model.month - 1,
-            start_month=model.month - 1,
-            end_month=model.month + 239,
-            principal_usd_b=0.8 * utility.balance_sheet_usd_b(),
-            rate_per_year=0.06,
-        )
-    )
+    _borrowed(model, utility, lender, 0.8)
     lender.sentiment = 1.0  # the most eager debt market: speculative grade still bars it
     assert utility.grid_stress == 0.0
     model.capital_round([utility])
@@ -79,17 +84,7 @@ def test_no_single_loan_takes_a_utility_past_speculative_grade():
     model = run_model(1)
     utility = _short_of_cash(model, reserve_left=True)
     lender = _debt_market(model)
-    model.contracts.sign(
-        Loan(
-            payer=utility,
-            payee=lender,
-            signed_month=model.month - 1,
-            start_month=model.month - 1,
-            end_month=model.month + 239,
-            principal_usd_b=0.5 * utility.balance_sheet_usd_b(),
-            rate_per_year=0.06,
-        )
-    )
+    _borrowed(model, utility, lender, 0.5)
     kind = utility.choose_generation_kind()  # far more plant than its books carry
     utility.plants.append(
         PlantUnderConstruction(kind, 200.0, model.month + kind.lead_time_months, 10.0)
