@@ -64,10 +64,13 @@ class ChipVendor(GigawattAgent):
         """It neither lists nor sells below cost plus its minimum margin."""
         return self.unit_cost_usd_b_per_gw * (1.0 + self.min_margin)
 
-    def reservation_price_usd_b_per_gw(self) -> float:
-        """Least it takes: its margin floor, rising to its list price as its order book fills."""
+    def reservation_price_usd_b_per_gw(self, backlog_months: float | None = None) -> float:
+        """Least it takes: its margin floor, rising to its list price as its order book fills
+        (``backlog_months`` when the caller has read it: reading it sums the whole book)."""
         floor = self.margin_floor_usd_b_per_gw
-        fullness = min(1.0, self.backlog_months / 12.0)
+        if backlog_months is None:
+            backlog_months = self.backlog_months
+        fullness = min(1.0, backlog_months / 12.0)
         return floor + fullness * (self.price_usd_b_per_gw - floor)
 
     def deliverable_gw(self, agreement: ChipSupplyAgreement, months: float) -> float:
@@ -89,9 +92,12 @@ class ChipVendor(GigawattAgent):
         room_gw = max(0.0, supply_gw - ahead_gw)
         return agreement.undelivered_gw * min(1.0, room_gw / max(shared_gw, 1e-12))
 
-    def lead_time_months(self) -> float:
-        """Months until an order placed now starts shipping (capped: no supply in sight)."""
-        return min(self.backlog_months, OPEN_ENDED_MONTHS)
+    def lead_time_months(self, backlog_months: float | None = None) -> float:
+        """Months until an order placed now starts shipping (capped: no supply in sight), from
+        ``backlog_months`` when the caller has read it."""
+        if backlog_months is None:
+            backlog_months = self.backlog_months
+        return min(backlog_months, OPEN_ENDED_MONTHS)
 
     # --- monthly rules ----------------------------------------------------------------------
     def deliver(self) -> None:

@@ -72,13 +72,16 @@ def negotiate_chip_supply(
 
 
 def rank_vendors(vendors: list[ChipVendor]) -> list[ChipVendor]:
-    """Vendors in the order a buyer asks them: cheapest compute, discounted for waiting."""
+    """Vendors in the order a buyer asks them: cheapest compute, discounted for waiting. Each
+    vendor's backlog is read once for both its price and its lead time: it sums the vendor's
+    whole book, and a large world ranks hundreds of vendors whenever a lab plans."""
 
     def cost_of_compute(v: ChipVendor) -> float:
+        backlog_months = v.backlog_months
         return (
-            v.reservation_price_usd_b_per_gw()
+            v.reservation_price_usd_b_per_gw(backlog_months)
             / v.efficiency_index
-            * (1 + v.lead_time_months() / 24)
+            * (1 + v.lead_time_months(backlog_months) / 24)
         )
 
     return sorted((v for v in vendors if v.production_gw_per_year > 0), key=cost_of_compute)
