@@ -373,6 +373,10 @@ class AILab(GigawattAgent):
             if pr.status == PIPELINE
         )
         fundable_gw = unfunded / p.capex_per_gw_usd_b
+        if self.campuses_for_gw(min(gap, fundable_gw)) <= 0:
+            # chips in reach only lower it further: in about a quarter of the months it gets
+            # here, its funding leaves no campus, and the vendors are not ranked for it
+            return
         chips_gw = self.chips_in_reach_gw()
         for _ in range(max(0, self.campuses_for_gw(min(gap, fundable_gw, chips_gw)))):
             government = self.model.choose_site(self, p.project_size_gw)
