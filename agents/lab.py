@@ -246,11 +246,14 @@ class AILab(GigawattAgent):
         chips_needed_gw += self.refreshes_due_gw()  # chips on order for them re-equip those
         return max(0.0, gw - max(0.0, chips_needed_gw - self.chips_deliverable_gw(months)))
 
-    def risk_score(self) -> float:
+    def risk_score(self, bankable_revenue_usd_b: float | None = None) -> float:
         """How risky investors read this lab: burn multiple, leverage, distress (0..1), on the
-        revenue lenders underwrite (demand it cannot serve hides no burn)."""
+        revenue lenders underwrite (demand it cannot serve hides no burn), passed when the
+        caller has worked it out (it scans the lab's campuses and chip deals)."""
         p = self.model.p
-        revenue = max(self.bankable_revenue_usd_b(), 1e-6)
+        if bankable_revenue_usd_b is None:
+            bankable_revenue_usd_b = self.bankable_revenue_usd_b()
+        revenue = max(bankable_revenue_usd_b, 1e-6)
         burn = (
             max(
                 0.0,
@@ -284,12 +287,13 @@ class AILab(GigawattAgent):
             self.funding_raised_usd_b = 0.0
         if need <= 1e-6:
             return None
+        bankable_usd_b = self.bankable_revenue_usd_b()  # read once: risk and lenders share it
         return FundingRequest(
             requester=self,
             amount_usd_b=need,
             max_cost_of_capital=self.max_cost_of_capital,
-            risk_score=self.risk_score(),
-            revenue_annual_usd_b=self.bankable_revenue_usd_b(),
+            risk_score=self.risk_score(bankable_usd_b),
+            revenue_annual_usd_b=bankable_usd_b,
             debt_usd_b=self.debt_usd_b,
             debt_term_months=self.model.p.debt_term_months,
             equity_revenue_usd_b=self.investable_revenue_usd_b(),
