@@ -78,19 +78,36 @@ class ChipVendor(GigawattAgent):
         shares its output: pro rata to undelivered volume, buyers it holds equity in first
         under ``strategic_first``, with every buyer calling in full. Output it cannot make
         is no delivery a lender can count on; later production growth is not assumed."""
+        return self.deliverable_each_gw([agreement], months)[0]
+
+    def deliverable_each_gw(
+        self, agreements: list[ChipSupplyAgreement], months: float
+    ) -> list[float]:
+        """``deliverable_gw`` of each of its ``agreements``, summing its book once for all of
+        them: a lab asks about all its deals with a vendor at once, and its lenders ask often."""
         supply_gw = self.production_gw_per_year * months / 12.0
-        if supply_gw <= 0 or agreement.undelivered_gw <= 0:
-            return 0.0
-        ahead_gw, shared_gw = 0.0, self.backlog_gw
+        if supply_gw <= 0:
+            return [0.0] * len(agreements)
+        backlog_gw = self.backlog_gw
+        first_gw = None  # undelivered to the buyers it serves first, under strategic_first
         if self.model.p.chip_allocation_rule == "strategic_first":
             book = self.model.contracts.of(self, ChipSupplyAgreement, "payee")
             first_gw = fsum(c.undelivered_gw for c in book if self.holds_equity_in(c.payer))
-            if self.holds_equity_in(agreement.payer):
-                shared_gw = first_gw
-            else:
-                ahead_gw, shared_gw = first_gw, shared_gw - first_gw
-        room_gw = max(0.0, supply_gw - ahead_gw)
-        return agreement.undelivered_gw * min(1.0, room_gw / max(shared_gw, 1e-12))
+        deliverable_gw = []
+        for agreement in agreements:
+            if agreement.undelivered_gw <= 0:
+                deliverable_gw.append(0.0)
+                continue
+            ahead_gw, shared_gw = 0.0, backlog_gw
+            if first_gw is not None:
+                if self.holds_equity_in(agreement.payer):
+                    shared_gw = first_gw
+                else:
+                    ahead_gw, shared_gw = first_gw, backlog_gw - first_gw
+            room_gw = max(0.0, supply_gw - ahead_gw)
+            share = min(1.0, room_gw / max(shared_gw, 1e-12))
+            deliverable_gw.append(agreement.undelivered_gw * share)
+        return deliverable_gw
 
     def lead_time_months(self, backlog_months: float | None = None) -> float:
         """Months until an order placed now starts shipping (capped: no supply in sight), from

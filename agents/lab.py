@@ -461,10 +461,16 @@ class AILab(GigawattAgent):
 
     def chips_deliverable_gw(self, months: float) -> float:
         """Chips its deals will deliver within ``months``, as far as its vendors can make them:
-        an order a vendor has no output for equips no campus a lender can count on."""
+        an order a vendor has no output for equips no campus a lender can count on. Each
+        vendor is asked about all its deals with this lab at once (fsum is exact, so the
+        grouping leaves the sum as it was)."""
+        deals_by_vendor: dict = {}
+        for c in self.model.contracts.of(self, ChipSupplyAgreement):
+            deals_by_vendor.setdefault(c.payee, []).append(c)
         return fsum(
-            c.payee.deliverable_gw(c, months)
-            for c in self.model.contracts.of(self, ChipSupplyAgreement)
+            gw
+            for vendor, deals in deals_by_vendor.items()
+            for gw in vendor.deliverable_each_gw(deals, months)
         )
 
     def chips_wanted_months(self) -> tuple[float, float]:
