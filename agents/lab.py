@@ -14,7 +14,7 @@ from environment.contracts import (
 )
 from environment.markets.assets import Bid
 from environment.markets.capital import FundingRequest
-from environment.markets.chips import deliverable_within_gw, rank_vendors
+from environment.markets.chips import deliverable_within_gw
 from environment.projects import (
     APPROVED,
     CANCELLED,
@@ -456,9 +456,8 @@ class AILab(GigawattAgent):
         planning horizon after their backlogs, less what its pipeline needs beyond its orders.
         A campus no vendor can equip in that time would strand its building and its debt."""
         model = self.model
-        vendors = model.sample_top(rank_vendors(model.vendors), exclude=None)
         months = model.p.planning_horizon_months
-        free_gw = fsum(deliverable_within_gw(v, months) for v in vendors)
+        free_gw = fsum(deliverable_within_gw(v, months) for v in model.vendors_asked)
         pipeline_gw = fsum(pr.chips_missing_gw for pr in self.projects if pr.status == PIPELINE)
         needed_gw = pipeline_gw + self.refreshes_due_gw()
         return free_gw - max(0.0, needed_gw - self.chips_on_order_gw())

@@ -327,6 +327,7 @@ class BuildoutModel(mesa.Model):
         self._cap_demand()
         for lab in self.labs:
             lab.serve()
+        self.rank_chip_vendors()
 
     def add_lab(self, row: dict) -> AILab:
         start = self.p.start_date
@@ -484,6 +485,7 @@ class BuildoutModel(mesa.Model):
 
     def contracts_phase(self) -> None:
         """Labs plan campuses, then power, chips and leases are negotiated."""
+        self.rank_chip_vendors()
         self.agents_by_type[AILab].shuffle_do("plan_capacity")
         self._negotiate_power()
         self._negotiate_chips()
@@ -680,6 +682,14 @@ class BuildoutModel(mesa.Model):
                 best, best_score = gov, score
         return best
 
+    def rank_chip_vendors(self) -> None:
+        """The chip vendors a buyer asks this month (``vendors_asked``): the first
+        ``market_sample_size`` of the ranking, read once as the contracts phase opens. Labs
+        plan and power is negotiated before any chip deal is signed, so planners and the chip
+        market see the same ranking; ranking hundreds of vendors for every lab that plans
+        cost a large world 5 % of its run."""
+        self.vendors_asked = self.sample_top(rank_vendors(self.vendors), exclude=None)
+
     def sample_top(self, ranked: list, exclude) -> list:
         """The first ``market_sample_size`` of a ranking, leaving out the one asking."""
         return [a for a in ranked if a is not exclude][: self.p.market_sample_size]
@@ -753,19 +763,15 @@ class BuildoutModel(mesa.Model):
         """Labs short of chips ask the first ``market_sample_size`` vendors of the month's
         ranking (quotes are read once a month, so the market stays linear in the number of
         labs and of vendors); the last one asked is asked for all that is still needed.
-        The ranking is read when the first lab short of chips asks (in about half the months
-        none is): no deal is signed before, so it is the ranking as the phase opened."""
-        ranked = None
+        They ask the vendors ranked as the phase opened (``rank_chip_vendors``)."""
         for lab in self._active_labs_shuffled():
             need = lab.uncovered_chip_need_gw()
             if need <= 0.05:
                 continue
-            if ranked is None:
-                ranked = self.sample_top(rank_vendors(self.vendors), exclude=None)
-            for i, vendor in enumerate(ranked):
+            for i, vendor in enumerate(self.vendors_asked):
                 if need <= 0.05:
                     break
-                last = i == len(ranked) - 1
+                last = i == len(self.vendors_asked) - 1
                 volume = need if last else min(need, deliverable_within_gw(vendor, 24))
                 deal = negotiate_chip_supply(
                     lab,
