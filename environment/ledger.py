@@ -55,15 +55,19 @@ class Ledger:
             if amount_usd_b < 0:
                 raise ValueError(f"transfer amount must be >= 0, got {amount_usd_b}")
             return 0.0
-        # The two legs inline: this runs for every bill of every agent every month.
-        if isinstance(payer, str):
-            self._move_outside(payer, -amount_usd_b)
-        else:
-            payer.cash_usd_b -= amount_usd_b
-        if isinstance(payee, str):
-            self._move_outside(payee, amount_usd_b)
-        else:
-            payee.cash_usd_b += amount_usd_b
+        # The two legs inline, outside accounts too (a third of the payments): this runs for
+        # every bill of every agent every month.
+        try:
+            if isinstance(payer, str):
+                self.outside[payer] -= amount_usd_b
+            else:
+                payer.cash_usd_b -= amount_usd_b
+            if isinstance(payee, str):
+                self.outside[payee] += amount_usd_b
+            else:
+                payee.cash_usd_b += amount_usd_b
+        except KeyError as missing:
+            raise KeyError(f"unknown outside account {missing}; known: {OUTSIDE}") from None
         self.flows_usd_b[purpose] += amount_usd_b
         return amount_usd_b
 
@@ -74,11 +78,6 @@ class Ledger:
         paid = min(amount_usd_b, max(payer.cash_usd_b, 0.0))
         self.transfer(payer, payee, paid, purpose)
         return amount_usd_b - paid
-
-    def _move_outside(self, account: str, amount_usd_b: float) -> None:
-        if account not in self.outside:
-            raise KeyError(f"unknown outside account {account!r}; known: {OUTSIDE}")
-        self.outside[account] += amount_usd_b
 
     def money_in_system_usd_b(self) -> float:
         return fsum(a.cash_usd_b for a in self._agents) + fsum(self.outside.values())
