@@ -13,6 +13,7 @@ import math
 import numbers
 from collections import deque
 from math import fsum
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import TypeVar
 
@@ -232,8 +233,13 @@ class BuildoutModel(mesa.Model):
         self.read_markets()
         self.datacollector = mesa.DataCollector(
             model_reporters={c: c for c in MODEL_COLUMNS},
-            # a lab's pipeline is a scan of its campuses: read the one _record took this month
-            agent_reporters={**AGENT_REPORTERS, "own_pipeline_gw": self._recorded_pipeline_gw}
+            # Attribute readers in C: Mesa wraps an attribute name in a Python function, called
+            # for every agent and column every month. A lab's pipeline is a scan of its
+            # campuses: read the one _record took this month.
+            agent_reporters={
+                **{column: attrgetter(attribute) for column, attribute in AGENT_REPORTERS.items()},
+                "own_pipeline_gw": self._recorded_pipeline_gw,
+            }
             if record_agents
             else {},
         )
