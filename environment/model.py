@@ -24,7 +24,7 @@ from agents.chip_vendor import ChipVendor
 from agents.government import Government
 from agents.investor import Investor
 from agents.lab import AILab
-from agents.utility import GenerationKind, Utility
+from agents.utility import GenerationKind, Utility, capital_recovery_factor
 from environment.contagion import Cascade, propagate
 from environment.contracts import (
     ACTIVE,
@@ -55,6 +55,7 @@ from environment.network import (
 from environment.parameters import defaults, validate
 from environment.projects import (
     APPROVED,
+    FACILITY_LIFE_MONTHS,
     GATES,
     ONLINE,
     OPEN_ENDED_MONTHS,
@@ -330,6 +331,7 @@ class BuildoutModel(mesa.Model):
         for lab in self.labs:
             lab.commission()
         self._deliver_leases()
+        self.read_prices()
         self._cap_demand()
         for lab in self.labs:
             lab.serve()
@@ -589,10 +591,50 @@ class BuildoutModel(mesa.Model):
         return factors
 
     def revenue_per_cu_year(self, months_ahead: int = 0) -> float:
-        """What a unit of compute sells for over a year, now or ``months_ahead`` from now."""
+        """What a unit of compute sells for over a year, now or ``months_ahead`` from now: its
+        price falls on its own trend, but never above what competition lets it reach."""
         p = self.p
         years = (self.month + months_ahead) / 12.0
-        return p.revenue_per_gw_year_usd_b * (1.0 - p.compute_price_decline_per_year) ** years
+        trend = p.revenue_per_gw_year_usd_b * (1.0 - p.compute_price_decline_per_year) ** years
+        return min(trend, self.compute_price_ceiling_per_cu_year(months_ahead))
+
+    def compute_price_ceiling_per_cu_year(self, months_ahead: int = 0) -> float:
+        """The most a unit of compute can sell for over a year, now or ``months_ahead`` from
+        now. Anyone (a hyperscaler, a neocloud, a rival lab) can build a GW on the best chips
+        on sale and sell its compute, so rents beyond ``compute_max_markup`` over the price at
+        which that GW just recovers its full cost are competed away (free entry). Without it
+        the price would fall at its own rate whatever chips gain in efficiency, and a GW of
+        ever better chips would earn without bound.
+
+        Full cost is a GW-year's capital (chips over their life, the building over its own,
+        recovered at the market's cost of equity: the cautious side, as a cheaper-funded
+        entrant would price lower), site opex and energy at today's power price. Where the
+        ceiling binds, the price falls as fast as chips improve, so the GW's chips earn less
+        every year while its costs do not: the first year's price must also cover that
+        obsolescence over the chips' life (the user cost of capital). Divided by the compute
+        the best chips then give (today's, improving at the efficiency trend over
+        ``months_ahead``). It reads the capex parameter, not the vendors' prices, which are
+        themselves capped by what the compute earns."""
+        p = self.p
+        rate = MARKET_COST_OF_EQUITY
+        chip_life_years = p.it_equipment_life_months / 12.0
+        it_usd_b = p.capex_per_gw_usd_b * p.it_share_of_capex
+        facility_usd_b = p.capex_per_gw_usd_b - it_usd_b
+        capital_usd_b_per_gw_year = it_usd_b * capital_recovery_factor(
+            rate, chip_life_years
+        ) + facility_usd_b * capital_recovery_factor(rate, FACILITY_LIFE_MONTHS / 12.0)
+        energy_usd_b_per_gw_year = p.utilization * 8760e3 * self.power_price_now_usd_mwh * 1e-9
+        cost_usd_b_per_gw_year = (
+            capital_usd_b_per_gw_year + p.opex_usd_b_per_gw_year + energy_usd_b_per_gw_year
+        )
+        gain = 1.0 + p.perf_per_watt_gain_per_year
+        # level costs met by earnings falling at the efficiency gain: the annuity at the rate
+        # that also discounts that fall, over the plain one (1 when chips stop improving)
+        obsolescence = capital_recovery_factor(
+            (1.0 + rate) * gain - 1.0, chip_life_years
+        ) / capital_recovery_factor(rate, chip_life_years)
+        efficiency = self.best_efficiency_index * gain ** (months_ahead / 12.0)
+        return (1.0 + p.compute_max_markup) * obsolescence * cost_usd_b_per_gw_year / efficiency
 
     def ai_spend_ceiling_usd_b(self, months_ahead: int = 0) -> float:
         """The most all labs' customers can spend on AI services in a year: a share of world
@@ -634,14 +676,19 @@ class BuildoutModel(mesa.Model):
         """What every agent sees at the start of a month: the best chips on sale, the average
         power price and each lab's capacity growth over the last year (read once, so that the
         many agents asking stay cheap)."""
-        self.best_efficiency_index = max((v.efficiency_index for v in self.vendors), default=1.0)
+        self.read_prices()
         self.demand_cu_at_open = fsum(lab.demand_cu for lab in self.labs if not lab.defaulted)
-        self.power_price_now_usd_mwh = self.average_power_price_usd_mwh()
         self._lab_growth = {}
         for lab in self.labs:
             log = self._capacity_log.get(lab.name)
             if not lab.defaulted and log:
                 self._lab_growth[lab] = log[-1] / log[0] - 1.0 if log[0] > 0 else 0.0
+
+    def read_prices(self) -> None:
+        """The best chips on sale and the average power price: what the price of compute's
+        ceiling reads, so read again before the world's first demand is capped."""
+        self.best_efficiency_index = max((v.efficiency_index for v in self.vendors), default=1.0)
+        self.power_price_now_usd_mwh = self.average_power_price_usd_mwh()
 
     def best_efficiency(self) -> float:
         return self.best_efficiency_index

@@ -191,6 +191,24 @@ _WORLD = [
         "GW rises, as the lab's 2025 deals (~$13B/GW-year leases, digest B) presuppose",
     ),
     _p(
+        "compute_max_markup",
+        "share",
+        0.5,
+        0.0,
+        10.0,
+        "most the price of compute can exceed the price at which a GW of the best chips on "
+        "sale just recovers its full cost (capital at the market's cost of equity, site opex, "
+        "energy, and the chips' obsolescence as better ones arrive), as a share of it: free "
+        "entry competes away rents beyond it, so a GW's revenue stops rising once its trend "
+        "meets it",
+        "assumption, from public margins: labs keep ~33-40 % of revenue over their compute bills "
+        "(OpenAI, Anthropic 2025 gross margins, WSJ investor documents; 0.5-0.67 over cost), "
+        "while renting compute out earns ~7-22 % (Oracle's Nvidia rentals 14 % gross margin, "
+        "~7 % after all depreciation, The Information Oct 2025; CoreWeave adjusted operating "
+        "margin 16-22 %, Q2 2025 results); the 2023 H100 shortage (~$8/GPU-hour against "
+        "~$1.65-2.85 break-even, Latent Space) is the scarcity extreme, ~2-4",
+    ),
+    _p(
         "compute_demand_price_elasticity",
         "",
         1.0,
@@ -718,6 +736,7 @@ _WORLD = [
 _DYNAMIC = {
     "ai_spend_max_share_of_gdp",
     "compute_demand_price_elasticity",
+    "compute_max_markup",
     "ambition",
     "planning_horizon_months",
     "project_size_gw",

@@ -1,0 +1,108 @@
+"""The price of compute: its own trend, capped by free entry at a markup over full cost.
+
+A fuzzing review found the price falling at its own rate whatever chips gained in efficiency,
+so where efficiency far outran it (``perf_per_watt_gain_per_year`` 0.88 against a 0.2 price
+decline) a GW of the best chips earned hundreds of $bn a year, far above what building and
+running it costs: rents no entrant would leave alone.
+"""
+
+import pytest
+
+from agents.utility import capital_recovery_factor
+from environment.model import IT_SPEND_SHARE_OF_REVENUE, MARKET_COST_OF_EQUITY, BuildoutModel
+from environment.projects import FACILITY_LIFE_MONTHS
+
+
+def level_cost_usd_b_per_gw_year(model: BuildoutModel) -> float:
+    """A GW-year of compute built now, written out from the parameters: capital recovered over
+    the chips' and the building's lives at the cost of equity, site opex, energy."""
+    p = model.p
+    it_usd_b = p.capex_per_gw_usd_b * p.it_share_of_capex
+    capital = it_usd_b * capital_recovery_factor(
+        MARKET_COST_OF_EQUITY, p.it_equipment_life_months / 12
+    ) + (p.capex_per_gw_usd_b - it_usd_b) * capital_recovery_factor(
+        MARKET_COST_OF_EQUITY, FACILITY_LIFE_MONTHS / 12
+    )
+    energy = p.utilization * 8760 * 1e3 * model.power_price_now_usd_mwh * 1e-9
+    return capital + p.opex_usd_b_per_gw_year + energy
+
+
+def full_cost_usd_b_per_gw_year(model: BuildoutModel) -> float:
+    """The level cost in a new GW's first year, with its chips' obsolescence: their earnings
+    fall with the efficiency trend, so the first year carries more of the cost."""
+    p = model.p
+    life = p.it_equipment_life_months / 12
+    r, g = MARKET_COST_OF_EQUITY, p.perf_per_watt_gain_per_year
+    obsolescence = capital_recovery_factor(r + g + r * g, life) / capital_recovery_factor(r, life)
+    return level_cost_usd_b_per_gw_year(model) * obsolescence
+
+
+def test_a_gw_of_the_best_chips_never_earns_more_than_the_markup_over_its_cost():
+    """The fuzzing draw: chips gaining 88 %/yr against a 20 %/yr price decline. Without the
+    ceiling a GW of the best chips earned $242bn a year by 2033, against a full cost of
+    ~$10-12bn a year, ~$50bn in the first year with the chips' obsolescence at 88 %/yr."""
+    model = BuildoutModel(seed=1, perf_per_watt_gain_per_year=0.88)
+    markup = model.p.compute_max_markup
+    worst = 0.0
+    for _ in range(96):
+        model.step()
+        earned = model.revenue_per_cu_year() * model.best_efficiency()
+        ceiling = (1 + markup) * full_cost_usd_b_per_gw_year(model)
+        worst = max(worst, earned / ceiling)
+        assert earned <= ceiling * (1 + 1e-9), f"month {model.month}: {earned:.1f} > {ceiling:.1f}"
+    assert worst == pytest.approx(1.0)  # the ceiling binds in this world: the test tests it
+    assert 40.0 < (1 + markup) * full_cost_usd_b_per_gw_year(model) < 120.0
+
+
+def test_below_the_ceiling_the_price_follows_its_trend():
+    """At the defaults in 2026 a GW earns its calibrated revenue (the ceiling is slack), and
+    the cap adds nothing to the price it does not bind."""
+    model = BuildoutModel(seed=1)
+    assert model.revenue_per_cu_year() == model.p.revenue_per_gw_year_usd_b
+    assert model.compute_price_ceiling_per_cu_year() > model.revenue_per_cu_year()
+    zero = BuildoutModel(seed=1, compute_max_markup=0.0)
+    cost_per_cu = full_cost_usd_b_per_gw_year(zero) / zero.best_efficiency()
+    assert zero.compute_price_ceiling_per_cu_year() == pytest.approx(cost_per_cu)
+
+
+def test_the_ceiling_falls_as_the_best_chips_improve():
+    """A year ahead the best chips give 1 + perf_per_watt_gain_per_year times the compute per
+    GW, so at the same costs the ceiling per compute unit is that much lower."""
+    model = BuildoutModel(seed=1, perf_per_watt_gain_per_year=0.5)
+    now = model.compute_price_ceiling_per_cu_year()
+    assert model.compute_price_ceiling_per_cu_year(12) == pytest.approx(now / 1.5)
+
+
+def test_at_no_markup_a_gw_of_the_best_chips_just_recovers_its_cost_over_their_life():
+    """Free entry's zero-profit price: a GW built now at the ceiling, its earnings falling as
+    fast as chips improve, earns over its chips' five years what its level yearly cost adds
+    up to (both discounted at the cost of equity)."""
+    model = BuildoutModel(seed=1, compute_max_markup=0.0, it_equipment_life_months=60)
+    r, gain = MARKET_COST_OF_EQUITY, 1 + model.p.perf_per_watt_gain_per_year
+    first_usd_b = model.compute_price_ceiling_per_cu_year() * model.best_efficiency()
+    level_usd_b = level_cost_usd_b_per_gw_year(model)
+    earned = sum(first_usd_b / gain**y / (1 + r) ** y for y in range(1, 6))
+    assert earned == pytest.approx(sum(level_usd_b / (1 + r) ** y for y in range(1, 6)))
+    assert first_usd_b > 2 * level_usd_b  # chips gaining 40 %/yr: obsolescence costs most
+
+
+def test_every_reader_of_the_price_sees_the_capped_price():
+    """Revenue above the ceiling from the start is cut to it, and labs' revenue, chips' worth,
+    leases' reservation prices and demand's ceiling in compute units all read that price."""
+    model = BuildoutModel(seed=1, revenue_per_gw_year_usd_b=60.0)
+    price = model.compute_price_ceiling_per_cu_year()
+    assert model.revenue_per_cu_year() == price < 60.0
+    assert model.demand_ceiling_cu() == pytest.approx(model.ai_spend_ceiling_usd_b() / price)
+    life_years = model.p.it_equipment_life_months / 12
+    assert model.chip_value_usd_b_per_gw(1.0) == pytest.approx(
+        IT_SPEND_SHARE_OF_REVENUE * price * life_years
+    )
+    lab, lessor = model.labs[0], model.labs[1]
+    assert lab.lease_reservation_usd_b_per_gw_year(lessor) == pytest.approx(
+        price * lessor.fleet_efficiency() * (1 + model.p.lease_urgency_premium)
+    )
+    model.step()
+    price = model.revenue_per_cu_year()
+    assert price == model.compute_price_ceiling_per_cu_year()
+    for lab in model.labs:
+        assert lab.revenue_month_usd_b * 12 == pytest.approx(lab.served_cu * price)
