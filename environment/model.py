@@ -614,7 +614,13 @@ class BuildoutModel(mesa.Model):
         obsolescence over the chips' life (the user cost of capital). Divided by the compute
         the best chips then give (today's, improving at the efficiency trend over
         ``months_ahead``). It reads the capex parameter, not the vendors' prices, which are
-        themselves capped by what the compute earns."""
+        themselves capped by what the compute earns. Worked out once a month (``read_prices``),
+        as prices are read thousands of times a month."""
+        gain = 1.0 + self.p.perf_per_watt_gain_per_year
+        return self._price_ceiling_per_cu_year / gain ** (months_ahead / 12.0)
+
+    def _price_ceiling_from_costs_per_cu_year(self) -> float:
+        """``compute_price_ceiling_per_cu_year`` now, from this month's best chips and power."""
         p = self.p
         rate = MARKET_COST_OF_EQUITY
         chip_life_years = p.it_equipment_life_months / 12.0
@@ -633,7 +639,7 @@ class BuildoutModel(mesa.Model):
         obsolescence = capital_recovery_factor(
             (1.0 + rate) * gain - 1.0, chip_life_years
         ) / capital_recovery_factor(rate, chip_life_years)
-        efficiency = self.best_efficiency_index * gain ** (months_ahead / 12.0)
+        efficiency = self.best_efficiency_index
         return (1.0 + p.compute_max_markup) * obsolescence * cost_usd_b_per_gw_year / efficiency
 
     def ai_spend_ceiling_usd_b(self, months_ahead: int = 0) -> float:
@@ -689,6 +695,7 @@ class BuildoutModel(mesa.Model):
         ceiling reads, so read again before the world's first demand is capped."""
         self.best_efficiency_index = max((v.efficiency_index for v in self.vendors), default=1.0)
         self.power_price_now_usd_mwh = self.average_power_price_usd_mwh()
+        self._price_ceiling_per_cu_year = self._price_ceiling_from_costs_per_cu_year()
 
     def best_efficiency(self) -> float:
         return self.best_efficiency_index
