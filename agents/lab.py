@@ -427,9 +427,9 @@ class AILab(GigawattAgent):
         )
 
     def refreshes_due_gw(self) -> float:
-        """Chips its running campuses will re-equip within the call lead time: chips on order
-        for them are not chips for its pipeline."""
-        return fsum(self.refresh_due_gw(pr) for pr in self.projects if pr.status == ONLINE)
+        """Chips its campuses will re-equip within the call lead time (the refreshes
+        ``chips_to_order_gw`` orders): chips on order for them are not chips for its pipeline."""
+        return fsum(self.refresh_due_gw(pr) for pr in self.projects if pr.ppa is not None)
 
     def refresh_due_gw(self, project: DataCenterProject) -> float:
         """Chips of a campus it will re-equip that reach the end of their life within the
