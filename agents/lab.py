@@ -9,6 +9,7 @@ from agents.base import GigawattAgent
 from environment.contracts import (
     ACTIVE,
     BROKEN,
+    MWH_PER_GW_YEAR,
     CapacityLease,
     ChipSupplyAgreement,
 )
@@ -156,7 +157,7 @@ class AILab(GigawattAgent):
             self.model.revenue_per_cu_year()
             * self.model.best_efficiency()
             * 1e9
-            / (p.utilization * 8760.0 * 1e3)
+            / (p.utilization * MWH_PER_GW_YEAR)
         )
         return min(p.lab_max_power_cost_share * revenue_per_mwh, p.onsite_power_cost_usd_mwh)
 
@@ -172,7 +173,7 @@ class AILab(GigawattAgent):
         p = self.model.p
         it = p.capex_per_gw_usd_b * p.it_share_of_capex / (p.it_equipment_life_months / 12)
         facility = p.capex_per_gw_usd_b * (1 - p.it_share_of_capex) / (FACILITY_LIFE_MONTHS / 12)
-        energy = p.utilization * 8760 * 1e3 * self.model.power_price_now_usd_mwh * 1e-9
+        energy = self.model.energy_cost_usd_b_per_gw_year()
         return 1.1 * (it + facility + p.opex_usd_b_per_gw_year + energy)
 
     # --- phase 1: capital -------------------------------------------------------------------

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from mesa import Agent
 
 HOURS_PER_MONTH = 730.0
+#: A GW running a whole year, in MWh (8,760 hours).
+MWH_PER_GW_YEAR = 12 * HOURS_PER_MONTH * 1e3
 #: Months of minimum charges a utility loses when a data-centre customer defaults (assumption:
 #: about the exit-fee period of large-load tariffs).
 PPA_EXPOSURE_MONTHS = 12

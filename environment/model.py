@@ -30,6 +30,7 @@ from environment.contracts import (
     ACTIVE,
     ASSIGNED,
     BROKEN,
+    MWH_PER_GW_YEAR,
     CapacityLease,
     ChipSupplyAgreement,
     ContractBook,
@@ -482,6 +483,7 @@ class BuildoutModel(mesa.Model):
         """Timeline events and shocks land (an entrant's demand, a lower spending ceiling);
         everyone reads the month's markets."""
         self._apply_shocks()
+        self.read_prices()
         self._cap_demand()
         self.read_markets()
         for lab in self.labs:
@@ -629,9 +631,10 @@ class BuildoutModel(mesa.Model):
         capital_usd_b_per_gw_year = it_usd_b * capital_recovery_factor(
             rate, chip_life_years
         ) + facility_usd_b * capital_recovery_factor(rate, FACILITY_LIFE_MONTHS / 12.0)
-        energy_usd_b_per_gw_year = p.utilization * 8760e3 * self.power_price_now_usd_mwh * 1e-9
         cost_usd_b_per_gw_year = (
-            capital_usd_b_per_gw_year + p.opex_usd_b_per_gw_year + energy_usd_b_per_gw_year
+            capital_usd_b_per_gw_year
+            + p.opex_usd_b_per_gw_year
+            + self.energy_cost_usd_b_per_gw_year()
         )
         gain = 1.0 + p.perf_per_watt_gain_per_year
         # level costs met by earnings falling at the efficiency gain: the annuity at the rate
@@ -641,6 +644,10 @@ class BuildoutModel(mesa.Model):
         ) / capital_recovery_factor(rate, chip_life_years)
         efficiency = self.best_efficiency_index
         return (1.0 + p.compute_max_markup) * obsolescence * cost_usd_b_per_gw_year / efficiency
+
+    def energy_cost_usd_b_per_gw_year(self) -> float:
+        """A running GW's energy bill for a year at this month's average power price."""
+        return self.p.utilization * MWH_PER_GW_YEAR * self.power_price_now_usd_mwh * 1e-9
 
     def ai_spend_ceiling_usd_b(self, months_ahead: int = 0) -> float:
         """The most all labs' customers can spend on AI services in a year: a share of world
@@ -679,10 +686,9 @@ class BuildoutModel(mesa.Model):
         return IT_SPEND_SHARE_OF_REVENUE * lifetime_revenue
 
     def read_markets(self) -> None:
-        """What every agent sees at the start of a month: the best chips on sale, the average
-        power price and each lab's capacity growth over the last year (read once, so that the
-        many agents asking stay cheap)."""
-        self.read_prices()
+        """What every agent sees at the start of a month once demand is capped: the world's
+        demand and each lab's capacity growth over the last year (read once, so that the many
+        agents asking stay cheap)."""
         self.demand_cu_at_open = fsum(lab.demand_cu for lab in self.labs if not lab.defaulted)
         self._lab_growth = {}
         for lab in self.labs:
@@ -691,8 +697,9 @@ class BuildoutModel(mesa.Model):
                 self._lab_growth[lab] = log[-1] / log[0] - 1.0 if log[0] > 0 else 0.0
 
     def read_prices(self) -> None:
-        """The best chips on sale and the average power price: what the price of compute's
-        ceiling reads, so read again before the world's first demand is capped."""
+        """The best chips on sale and the average power price, and the price of compute's
+        ceiling they set: read after the month's shocks, before demand is capped at the
+        month's price."""
         self.best_efficiency_index = max((v.efficiency_index for v in self.vendors), default=1.0)
         self.power_price_now_usd_mwh = self.average_power_price_usd_mwh()
         self._price_ceiling_per_cu_year = self._price_ceiling_from_costs_per_cu_year()

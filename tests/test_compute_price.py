@@ -11,6 +11,7 @@ import pytest
 from agents.utility import capital_recovery_factor
 from environment.model import IT_SPEND_SHARE_OF_REVENUE, MARKET_COST_OF_EQUITY, BuildoutModel
 from environment.projects import FACILITY_LIFE_MONTHS
+from environment.scenario import scenario_path
 
 
 def level_cost_usd_b_per_gw_year(model: BuildoutModel) -> float:
@@ -106,3 +107,35 @@ def test_every_reader_of_the_price_sees_the_capped_price():
     assert price == model.compute_price_ceiling_per_cu_year()
     for lab in model.labs:
         assert lab.revenue_month_usd_b * 12 == pytest.approx(lab.served_cu * price)
+
+
+def test_demand_is_capped_at_the_months_price_not_last_months(tmp_path):
+    """Demand opens each month within the spending ceiling at that month's price of compute.
+    It was capped before the month's prices were read, so a month whose price ceiling rose
+    (here ``compute_max_markup`` raised in 2030-04, in a world where the price's ceiling and
+    the spending ceiling both bind) opened with more demand than its customers could pay
+    for: 5.3 % more that month."""
+    events = (
+        '\n[[events]]\ndate = "2030-04"\nkind = "set_parameter"\n'
+        'parameter = "compute_max_markup"\nvalue = 1.0\n'
+    )
+    path = tmp_path / "markup.toml"
+    path.write_text(scenario_path("baseline").read_text() + events)
+    model = BuildoutModel(
+        scenario=str(path),
+        seed=1,
+        perf_per_watt_gain_per_year=0.88,
+        ai_spend_max_share_of_gdp=0.005,
+        demand_growth_per_year=3.0,
+        compute_max_markup=0.0,
+    )
+    worst = 0.0
+    for _ in range(54):
+        model.month += 1
+        model.open_month()
+        spend_usd_b = model.demand_cu_at_open * model.revenue_per_cu_year()
+        worst = max(worst, spend_usd_b / model.ai_spend_ceiling_usd_b())
+        for phase in model.PHASES[1:]:
+            getattr(model, phase)()
+    assert model.p.compute_max_markup == 1.0  # the event landed
+    assert worst == pytest.approx(1.0, abs=1e-9)  # the spending ceiling binds, never exceeded
