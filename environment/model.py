@@ -43,7 +43,14 @@ from environment.markets import capital
 from environment.markets.assets import auction
 from environment.markets.chips import deliverable_within_gw, negotiate_chip_supply, rank_vendors
 from environment.markets.leasing import negotiate_lease
-from environment.markets.power import PPA_TERM_MONTHS, negotiate_ppa, renew_ppa
+from environment.markets.power import (
+    PPA_TERM_MONTHS,
+    is_on_site,
+    negotiate_onsite_ppa,
+    negotiate_ppa,
+    onsite_room_gw,
+    renew_ppa,
+)
 from environment.network import (
     circular_financing,
     circulating_usd_b,
@@ -791,19 +798,34 @@ class BuildoutModel(mesa.Model):
         return pr
 
     def _negotiate_power(self) -> None:
-        """New campuses negotiate a PPA; campuses whose PPA ends this month renew it or, if
+        """New campuses negotiate a PPA with the grid or, failing that, contract a plant of
+        their own; campuses whose PPA ends this month renew it (with the same supplier) or, if
         the prices no longer overlap, lose power and queue again."""
+        p = self.p
+        room_gw = None  # on-site plants still to be had: read when a campus first asks
         for pr in self.projects:
             ppa = pr.ppa
             if ppa is not None and ppa.end_month == self.month and ppa.status == ACTIVE:
                 self.contracts.close(ppa, "completed", self.month)
-                renewal = (
-                    None
-                    if pr.owner.defaulted
-                    else renew_ppa(
-                        pr.owner, pr.utility, ppa, self.month, self.p.ppa_minimum_take_share
+                if pr.owner.defaulted:
+                    renewal = None
+                elif is_on_site(ppa):
+                    renewal = negotiate_onsite_ppa(
+                        pr.owner,
+                        ppa.capacity_gw,
+                        self.month,
+                        p.onsite_power_cost_usd_mwh,
+                        p.onsite_power_lead_months,
+                        p.ppa_minimum_take_share,
+                        ppa.utilization,
+                        p.max_power_wait_months,
+                        room_gw=0.0,  # a renewal needs no new plant
+                        renewal=True,
                     )
-                )
+                else:
+                    renewal = renew_ppa(
+                        pr.owner, pr.utility, ppa, self.month, p.ppa_minimum_take_share
+                    )
                 if renewal is None:
                     pr.utility.release(ppa)
                     pr.ppa = None
@@ -818,13 +840,34 @@ class BuildoutModel(mesa.Model):
                     pr.utility,
                     pr,
                     self.month,
-                    self.p.ppa_minimum_take_share,
-                    self.p.utilization,
-                    self.p.max_power_wait_months,
+                    p.ppa_minimum_take_share,
+                    p.utilization,
+                    p.max_power_wait_months,
                 )
                 if ppa is not None:
                     pr.ppa = self.contracts.sign(ppa)
                     pr.utility.sign(ppa)
+                    continue
+                if room_gw is None:
+                    room_gw = onsite_room_gw(
+                        self.contracts.active(PowerPurchaseAgreement),
+                        self.month,
+                        p.onsite_power_max_gw_per_year,
+                    )
+                ppa = negotiate_onsite_ppa(
+                    pr.owner,
+                    pr.size_gw,
+                    self.month,
+                    p.onsite_power_cost_usd_mwh,
+                    p.onsite_power_lead_months,
+                    p.ppa_minimum_take_share,
+                    p.utilization,
+                    p.max_power_wait_months,
+                    room_gw,
+                )
+                if ppa is not None:  # off the grid: it leaves the queue, reserves nothing
+                    pr.ppa = self.contracts.sign(ppa)
+                    room_gw -= ppa.capacity_gw
 
     def _negotiate_chips(self) -> None:
         """Labs short of chips ask the first ``market_sample_size`` vendors of the month's

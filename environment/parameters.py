@@ -444,9 +444,35 @@ _WORLD = [
         250.0,
         50.0,
         2000.0,
-        "cost of a lab generating its own power on site: the most it pays for a grid PPA",
+        "cost of a lab generating its own power on site (fuel, O&M and the plant's capital, "
+        "levelised): what it pays for a plant of its own, so the most it pays for a grid PPA",
         "assumption: the top of the unsubsidised gas-peaking range in Lazard's Levelized Cost of "
-        "Energy+ (June 2024 and 2025 editions, roughly $110-250/MWh), firm on-site supply",
+        "Energy+ (June 2024 and 2025 editions, roughly $110-250/MWh), firm on-site supply; BNP "
+        "Paribas puts behind-the-meter gas for data centres near $175/MWh (aigazine.com, 2025)",
+    ),
+    _p(
+        "onsite_power_lead_months",
+        "months",
+        24,
+        3,
+        120,
+        "months from contracting a campus's own plant to its first power (no grid queue)",
+        "assumption: gas engines deploy in 12-18 months and large-frame turbines take 5-7 years "
+        "(sourcerockep.com/blog/gas-engine-backlog-power-fast); a 412 MW engine plant ordered in "
+        "2025 runs a campus off-grid by 2028 (Wartsila, pulse.bot); xAI's first Memphis "
+        "cluster ran 300 MW within 122 days, partly on gas turbines (sfbwmag.com/a-colossal-move)",
+    ),
+    _p(
+        "onsite_power_max_gw_per_year",
+        "GW/yr",
+        10.0,
+        0.0,
+        100.0,
+        "most on-site generation labs can contract in any twelve months, all campuses together "
+        "(0 = no on-site plants)",
+        "assumption: about half of the ~21 GW a year of gas turbines and engines suited to "
+        "behind-the-meter plants in 2025, rising to ~46 GW by 2030 (Jefferies, via "
+        "prometheus.org 2026-02-18); large-frame turbines are booked to 2029-30",
     ),
     _p(
         "ppa_minimum_take_share",
@@ -756,6 +782,8 @@ _DYNAMIC = {
     "power_scarcity_markup",
     "lab_max_power_cost_share",
     "onsite_power_cost_usd_mwh",
+    "onsite_power_lead_months",
+    "onsite_power_max_gw_per_year",
     "ppa_minimum_take_share",
     "max_power_wait_months",
     "background_load_growth_per_year",

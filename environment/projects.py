@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from environment.markets.power import is_on_site
+
 if TYPE_CHECKING:
     from agents.government import Government
     from agents.lab import AILab
@@ -53,6 +55,12 @@ class DataCenterProject:
 
     @property
     def utility(self):
+        """Who supplies its power: its jurisdiction's utility, or the outside firm running the
+        campus's own plant while it has one (whose supply the grid does not shed, and whose
+        contract frees no grid capacity when it ends)."""
+        ppa = self.ppa
+        if ppa is not None and is_on_site(ppa):
+            return ppa.payee
         return self.government.utility
 
     @property
@@ -157,13 +165,21 @@ class DataCenterProject:
             return "permit"
         if self.stalled_on_capital:
             return "capital"
-        # the furthest-off of power, chips and build (the first listed wins a tie)
+        # the furthest-off of power, chips and build (the first listed wins a tie); a campus
+        # waiting on its own plant waits on construction, not on the grid
         gate = "power"
-        months_left = (self.ppa.start_month - month) if self.ppa else OPEN_ENDED_MONTHS
+        ppa = self.ppa
+        own_plant_months = 0.0
+        if ppa is None:
+            months_left = OPEN_ENDED_MONTHS
+        elif is_on_site(ppa):
+            months_left, own_plant_months = 0.0, float(ppa.start_month - month)
+        else:
+            months_left = ppa.start_month - month
         chips = chip_months_ahead if self.chips_needed_gw > 1e-9 else 0.0
         if chips > months_left:
             gate, months_left = "chips", chips
-        build = float(self.build_months - self.build_months_done)
+        build = max(float(self.build_months - self.build_months_done), own_plant_months)
         if build > months_left:
             gate, months_left = "build", build
         return gate if months_left > 0 else "build"

@@ -20,6 +20,7 @@ from environment.contracts import (
     MoneyFlows,
 )
 from environment.ledger import Ledger
+from environment.markets.power import ONSITE_SUPPLIER
 from environment.model import BuildoutModel, divert_demand
 from environment.network import (
     circular_financing,
@@ -338,7 +339,8 @@ def test_model_network_and_columns_without_defaults():
     graph = model.contract_network()
     assert isinstance(graph, nx.MultiDiGraph)
     assert graph.number_of_edges() == len(model.contracts.contracts)
-    assert set(graph.nodes) == {a.name for a in model.agents}
+    # every agent, and the outside firm running labs' own plants (a payee outside the model)
+    assert set(graph.nodes) == {a.name for a in model.agents} | {ONSITE_SUPPLIER.name}
     edge = next(iter(graph.edges(data=True)))[2]
     assert {"kind", "notional_usd_b", "monthly_obligation_usd_b", "start", "end", "status"} <= set(
         edge

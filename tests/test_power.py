@@ -10,6 +10,7 @@ import pytest
 
 from agents.utility import GenerationKind, capital_recovery_factor
 from environment.contracts import Loan, PowerPurchaseAgreement
+from environment.markets.power import is_on_site
 from environment.model import BuildoutModel
 
 CRF_7PCT_30Y = 0.07 / (1 - 1.07**-30)  # 0.0806: 7 % allowed return, 30-year book life
@@ -121,8 +122,9 @@ def utility_government(model, utility):
 
 
 def _ppas_as_signed(scenario: str, seed: int, **overrides) -> list[tuple[int, float]]:
-    """(months from signing to start, price) of every new PPA, read in the month it is signed
-    (later slips while a plant is late are the utility's, not the lab's choice)."""
+    """(months from signing to start, price) of every new grid PPA, read in the month it is
+    signed (later slips while a plant is late are the utility's, not the lab's choice; a lab's
+    own plant is priced at the on-site cost)."""
     model = BuildoutModel(scenario=scenario, seed=seed, **overrides)
     signed = []
     while model.running:
@@ -130,7 +132,7 @@ def _ppas_as_signed(scenario: str, seed: int, **overrides) -> list[tuple[int, fl
         signed += [
             (c.start_month - c.signed_month, c.price_usd_mwh)
             for c in model.contracts.active(PowerPurchaseAgreement)
-            if c.signed_month == model.month and not c.renewal
+            if c.signed_month == model.month and not c.renewal and not is_on_site(c)
         ]
     assert len(signed) > 20, "too few PPAs signed: nothing was tested"
     return signed

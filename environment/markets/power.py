@@ -7,14 +7,24 @@ capped by on-site generation. The utility prices at cost: it takes none of the o
 regulated utility's large-load tariff is cost-based, and in a competitive market entry competes
 such margins away), so grid scarcity shows in the tariff and in the queue, not in a share of
 what the lab earns. No quote, a date beyond the longest wait the lab accepts, or no overlap: no
-deal, and the campus waits on power and asks again next month.
+grid deal.
+
+Then the lab may generate its own power behind the campus's meter, as xAI did in Memphis and
+the Stargate campus at Abilene does with gas turbines: it contracts an outside firm to build,
+fuel and run a plant for the campus at the on-site cost per MWh (the plant's capital levelised
+into the price, as Lazard's LCOE does), with the plant's lead time and no interconnection queue.
+The lab's reservation price is capped at that cost, so it signs only when the grid has no date
+within its wait or asks more, and it earns enough per MWh to pay it. Otherwise the campus waits
+on power and asks again next month.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from math import fsum
 from typing import TYPE_CHECKING
 
-from environment.contracts import PowerPurchaseAgreement
+from environment.contracts import HOURS_PER_MONTH, PowerPurchaseAgreement
 from environment.markets.bargaining import bargain
 
 if TYPE_CHECKING:
@@ -24,6 +34,39 @@ if TYPE_CHECKING:
 
 #: Length of a data-centre PPA (assumption: 15-year large-load contracts).
 PPA_TERM_MONTHS = 180
+
+
+class OnSiteSupplier(str):
+    """The outside firm that builds, fuels and runs a lab's plant behind a campus's meter.
+
+    It keeps no books in the model: it is the ledger's ``fuel_and_operations`` account (a str,
+    so the bills go there), with a name for the contract tables and networks. On a campus that
+    runs on it, it stands in for the grid's utility (``DataCenterProject.utility``): the plant
+    serves that campus alone, so grid load shedding does not reach it; its fuel is in the price;
+    and a contract that ends frees no grid capacity.
+    """
+
+    name = unique_id = "onsite_generation"
+    dc_supply_share = 1.0
+
+    def bill_fuel(self, energy_gwh: float) -> None:
+        """Nothing: fuel and O&M are in the price per MWh the lab pays."""
+
+    def release(self, ppa: PowerPurchaseAgreement) -> None:
+        """Nothing: the plant was never on the grid."""
+
+    @staticmethod
+    def energy_gwh(load_gw: float, utilization: float) -> float:
+        return load_gw * utilization * HOURS_PER_MONTH
+
+
+#: The one outside supplier of on-site power (its firms are not modelled one by one).
+ONSITE_SUPPLIER = OnSiteSupplier("fuel_and_operations")
+
+
+def is_on_site(ppa: PowerPurchaseAgreement) -> bool:
+    """Whether a power contract is supply from the campus's own plant, not the grid."""
+    return type(ppa.payee) is OnSiteSupplier
 
 
 def negotiate_ppa(
@@ -56,6 +99,52 @@ def negotiate_ppa(
     )
 
 
+def onsite_room_gw(
+    ppas: Iterable[PowerPurchaseAgreement], month: int, max_gw_per_year: float
+) -> float:
+    """On-site capacity its suppliers can still take on: ``max_gw_per_year`` less the new
+    on-site plants contracted over the last twelve months (turbines and engines are made to
+    order, and their makers' output is booked years ahead: new demand waits, it does not
+    multiply the plants). A plant whose campus was given up frees its place."""
+    signed_gw = fsum(
+        c.capacity_gw
+        for c in ppas
+        if is_on_site(c) and not (c.renewal or c.assigned) and c.signed_month > month - 12
+    )
+    return max_gw_per_year - signed_gw
+
+
+def negotiate_onsite_ppa(
+    lab: AILab,
+    capacity_gw: float,
+    month: int,
+    cost_usd_mwh: float,
+    lead_months: int,
+    minimum_take_share: float,
+    utilization: float,
+    max_wait_months: float,
+    room_gw: float,
+    renewal: bool = False,
+) -> PowerPurchaseAgreement | None:
+    """Supply from a plant of its own at ``cost_usd_mwh`` from ``lead_months`` on (a renewal:
+    now, the plant stands), or None: a plant later than the longest wait the lab accepts, more
+    than the ``room_gw`` the suppliers can still take on this year, or a lab that will not pay
+    that much. The supplier prices at cost, like the utility."""
+    if not renewal and (lead_months > max_wait_months or capacity_gw > room_gw):
+        return None
+    return _bargain_ppa(
+        lab,
+        ONSITE_SUPPLIER,
+        cost_usd_mwh,
+        signed_month=month,
+        start_month=month if renewal else month + lead_months,
+        capacity_gw=capacity_gw,
+        minimum_take_share=minimum_take_share,
+        utilization=utilization,
+        renewal=renewal,
+    )
+
+
 def renew_ppa(
     lab: AILab, utility: Utility, ppa: PowerPurchaseAgreement, month: int, minimum_take_share: float
 ) -> PowerPurchaseAgreement | None:
@@ -75,7 +164,7 @@ def renew_ppa(
 
 def _bargain_ppa(
     lab: AILab,
-    utility: Utility,
+    utility: Utility | OnSiteSupplier,
     seller_reservation_usd_mwh: float,
     *,
     signed_month: int,
@@ -85,7 +174,7 @@ def _bargain_ppa(
     utilization: float,
     renewal: bool = False,
 ) -> PowerPurchaseAgreement | None:
-    """A term of ``PPA_TERM_MONTHS`` from ``start_month`` at the utility's cost-based price,
+    """A term of ``PPA_TERM_MONTHS`` from ``start_month`` at the supplier's cost-based price,
     or None when the lab will not pay that much."""
     price = bargain(
         buyer_reservation=lab.power_reservation_usd_mwh(),

@@ -1,0 +1,112 @@
+"""A lab generates its own power on site when the grid cannot serve a campus in time or asks
+more than a plant of its own would cost.
+
+Fuzzing review: a lab's reservation price for grid power was capped at
+``onsite_power_cost_usd_mwh``, but no on-site plant was ever built. With on-site power below
+every tariff (under ~$66/MWh) every PPA negotiation failed, the build-out froze at 8.2 GW, and
+the freeze showed as a power bottleneck."""
+
+from math import fsum
+from types import SimpleNamespace
+
+import pytest
+
+from environment.contracts import ACTIVE, PowerPurchaseAgreement
+from environment.markets.power import (
+    ONSITE_SUPPLIER,
+    is_on_site,
+    negotiate_onsite_ppa,
+    onsite_room_gw,
+)
+from environment.model import BuildoutModel
+from environment.projects import APPROVED, DataCenterProject
+
+
+def _lab(reservation_usd_mwh: float):
+    return SimpleNamespace(power_reservation_usd_mwh=lambda: reservation_usd_mwh)
+
+
+def _onsite(lab, capacity_gw=1.0, lead_months=24, max_wait_months=84, room_gw=10.0):
+    return negotiate_onsite_ppa(
+        lab, capacity_gw, 5, 250.0, lead_months, 0.85, 0.85, max_wait_months, room_gw
+    )
+
+
+def test_a_lab_that_pays_the_on_site_cost_gets_its_plant_after_the_lead_time():
+    ppa = _onsite(_lab(250.0))
+    assert ppa is not None and is_on_site(ppa)
+    assert ppa.payee is ONSITE_SUPPLIER and ppa.payer.power_reservation_usd_mwh() == 250.0
+    assert (ppa.price_usd_mwh, ppa.signed_month, ppa.start_month) == (250.0, 5, 29)
+    assert not ppa.renewal
+
+
+def test_no_plant_for_a_lab_that_will_not_pay_for_it_wait_for_it_or_find_it():
+    assert _onsite(_lab(249.0)) is None  # it earns too little per MWh
+    assert _onsite(_lab(250.0), lead_months=90) is None  # later than it would wait
+    assert _onsite(_lab(250.0), capacity_gw=2.0, room_gw=1.5) is None  # makers booked up
+
+
+def test_on_site_capacity_contracted_in_twelve_months_is_bounded():
+    lab = _lab(250.0)
+    new = [_onsite(lab, capacity_gw=3.0) for _ in range(2)]  # signed in month 5
+    grid = PowerPurchaseAgreement(lab, "grid", 5, 29, 209, capacity_gw=4.0)
+    renewal = negotiate_onsite_ppa(lab, 5.0, 5, 250.0, 24, 0.85, 0.85, 84, 0.0, renewal=True)
+    assert renewal is not None and renewal.start_month == 5  # the plant stands: no new one
+    ppas = [*new, grid, renewal]
+    assert onsite_room_gw(ppas, 16, 10.0) == pytest.approx(4.0)  # eleven months on
+    assert onsite_room_gw(ppas, 17, 10.0) == pytest.approx(10.0)  # a year on
+
+
+def test_a_campus_waiting_on_its_own_plant_waits_on_construction_not_the_grid():
+    campus = DataCenterProject(None, SimpleNamespace(utility="grid"), 1.0, 0, 24, 12.0, 0.4)
+    campus.permit, campus.build_months_done = APPROVED, 20
+    campus.ppa = _onsite(_lab(250.0))  # power in month 29
+    assert campus.binding_gate(10, 0.0) == "build"
+    assert campus.utility is ONSITE_SUPPLIER and campus.utility.dc_supply_share == 1.0
+
+
+def test_cheap_on_site_power_no_longer_freezes_the_build_out():
+    """The reproduction, three years of baseline seed 1 with on-site power at $55/MWh: before
+    the fix no PPA was signed after the first month and the world stayed at 8.2 GW, the
+    pipeline waiting on power."""
+    model = BuildoutModel(seed=1, record_agents=False, onsite_power_cost_usd_mwh=55.0)
+    model.run(36)
+    new_deals = [
+        c
+        for c in model.contracts.contracts
+        if isinstance(c, PowerPurchaseAgreement) and c.signed_month > 0 and not c.assigned
+    ]
+    assert new_deals and all(is_on_site(c) and c.price_usd_mwh == 55.0 for c in new_deals)
+    assert model.capacity_online_gw > 10.0  # 14.7 GW at the fix
+    # a campus on its own plant is not blamed on the grid: no campus with a contract waits
+    # on power (those without one do)
+    assert all(pr.waiting_on != "power" for pr in model.projects if pr.ppa is not None)
+    # the grid carries only its own contracts: on-site plants reserve and load none of it
+    for utility in model.utilities:
+        grid_gw = fsum(
+            c.capacity_gw
+            for c in model.contracts.of(utility, PowerPurchaseAgreement)
+            if c.status == ACTIVE
+        )
+        assert utility.dc_load_gw + utility.reserved_gw == pytest.approx(grid_gw)
+    # on-site bills are paid through the ledger to an outside account: no money made or lost
+    assert fsum(c.paid_usd_b for c in new_deals) > 0
+    assert model.ledger.imbalance_usd_b() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_without_on_site_plants_the_grid_alone_powers_campuses():
+    """``onsite_power_max_gw_per_year`` = 0 is the model before on-site plants (the same
+    tables as before them): cheap on-site power then stops every new PPA, as in the finding."""
+    model = BuildoutModel(
+        seed=1,
+        record_agents=False,
+        onsite_power_cost_usd_mwh=55.0,
+        onsite_power_max_gw_per_year=0.0,
+    )
+    model.run(36)
+    assert not any(
+        isinstance(c, PowerPurchaseAgreement) and c.signed_month > 0
+        for c in model.contracts.contracts
+    )
+    assert model.capacity_online_gw == pytest.approx(8.2)
+    assert model.bottleneck_power_gw > 0
