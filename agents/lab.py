@@ -16,6 +16,7 @@ from environment.contracts import (
 from environment.markets.assets import Bid
 from environment.markets.capital import FundingRequest
 from environment.markets.chips import deliverable_within_gw
+from environment.markets.power import is_on_site
 from environment.projects import (
     APPROVED,
     CANCELLED,
@@ -636,7 +637,7 @@ class AILab(GigawattAgent):
         online = [(gw, pr) for pr in self.projects if (gw := pr.capacity_online_gw(month)) > 0]
         self.capacity_online_gw = fsum(gw for gw, _ in online)
         self._own_compute_cu = fsum(
-            gw * pr.efficiency_index * pr.utility.dc_supply_share for gw, pr in online
+            gw * pr.efficiency_index * pr.supplied_share for gw, pr in online
         )
 
     # --- phase 5: operate -------------------------------------------------------------------
@@ -668,12 +669,14 @@ class AILab(GigawattAgent):
             "staff and research",
         )
         for pr in self.projects:
-            if pr.ppa is not None and pr.ppa.is_running(month):
-                supplied = pr.utility.dc_supply_share
+            ppa = pr.ppa
+            if ppa is not None and ppa.is_running(month):
+                supplied = pr.supplied_share
                 load = pr.capacity_online_gw(month) * supplied
-                bill = pr.ppa.energy_cost_usd_b(load, supplied)
-                outflows += self.owe(pr.ppa.payee, bill, "power", pr.ppa)
-                pr.utility.bill_fuel(pr.utility.energy_gwh(load, p.utilization))
+                bill = ppa.energy_cost_usd_b(load, supplied)
+                outflows += self.owe(ppa.payee, bill, "power", ppa)
+                if not is_on_site(ppa):  # its own plant's fuel is in its price
+                    pr.utility.bill_fuel(pr.utility.energy_gwh(load, p.utilization))
         for lease in model.contracts.of(self, CapacityLease, "payer"):
             if lease.is_running(month):
                 outflows += self.owe(
@@ -727,7 +730,7 @@ class AILab(GigawattAgent):
         if ppa is not None and ppa.status == ACTIVE:
             self.owe(ppa.payee, ppa.remaining_value_usd_b(month), "power contract exit fee", ppa)
             self.model.contracts.close(ppa, "completed", month)
-            project.utility.release(ppa)
+            project.release_grid(ppa)
 
     def cancel(self, project: DataCenterProject) -> None:
         """Give a campus up (its permit was refused): its power contract breaks, and it leaves
@@ -736,7 +739,7 @@ class AILab(GigawattAgent):
         self.projects.remove(project)
         if project.ppa is not None and project.ppa.status == ACTIVE:
             self.model.contracts.close(project.ppa, BROKEN, self.model.month)
-            project.utility.release(project.ppa)
+            project.release_grid(project.ppa)
 
     def withdraw(self) -> float:
         """In default: it earns nothing more, and campuses not yet online are cancelled and
@@ -749,7 +752,7 @@ class AILab(GigawattAgent):
                 cancelled += pr.pipeline_gw(self.model.month)
                 pr.status = CANCELLED
             if pr.ppa is not None and pr.ppa.status == BROKEN:
-                pr.utility.release(pr.ppa)
+                pr.release_grid(pr.ppa)
         self.projects = [pr for pr in self.projects if pr.status != CANCELLED]
         return cancelled
 

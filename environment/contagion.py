@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from math import fsum
 
 from environment.contracts import BROKEN, CapacityLease, ChipSupplyAgreement, ContractBook
-from environment.ledger import Ledger
+from environment.ledger import Ledger, keeps_books
 
 #: Contracts that break when their payee (the side that delivers) defaults.
 DELIVERY_KINDS = (CapacityLease, ChipSupplyAgreement)
@@ -142,7 +142,7 @@ def propagate(
             for payee, lost in sales.items():
                 revenue_lost[payee] += lost
             for agent in [*senior, *junior]:  # buffers before write-offs and closing
-                if not isinstance(agent, str) and agent not in buffers:
+                if keeps_books(agent) and agent not in buffers:
                     buffers[agent] = buffer_of(agent)
             for contract in breaking:
                 book.close(contract, BROKEN, month)
@@ -153,7 +153,7 @@ def propagate(
                         debtor, claimant, amount, "default recovery"
                     )
             for claimant in {**senior, **junior}:
-                if not isinstance(claimant, str):  # outside accounts keep no books
+                if keeps_books(claimant):  # outside accounts and suppliers lose nothing here
                     claim = senior.get(claimant, 0.0) + junior.get(claimant, 0.0)
                     losses[claimant] += max(0.0, claim - paid.get(claimant, 0.0))
         frontier = [
@@ -170,5 +170,5 @@ def propagate(
 
 
 def _name(party) -> str:
-    """An agent's name, or an outside account's (which is its name)."""
+    """An agent's or outside supplier's name, or an outside account's (which is its name)."""
     return party if isinstance(party, str) else party.name

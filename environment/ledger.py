@@ -9,6 +9,7 @@ agent cash plus all outside balances never changes: ``Ledger.imbalance_usd_b()``
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from math import fsum
 from typing import Protocol
 
@@ -32,7 +33,29 @@ class HasCash(Protocol):
     cash_usd_b: float
 
 
-Party = HasCash | str
+@dataclass(frozen=True)
+class OutsideSupplier:
+    """A firm outside the model that signs contracts with agents, so it has a ``name`` in the
+    contract tables and networks, but keeps no books: what it is paid goes to the outside
+    ``account`` it stands for, and a defaulter's losses stop with it, as with any outside
+    account."""
+
+    name: str
+    account: str
+
+    def __post_init__(self) -> None:
+        if self.account not in OUTSIDE:
+            raise ValueError(f"unknown outside account {self.account!r}; known: {OUTSIDE}")
+
+
+#: A payer or payee: an agent, an outside account (by name), or an outside supplier.
+Party = HasCash | str | OutsideSupplier
+
+
+def keeps_books(party: Party) -> bool:
+    """Whether a party is an agent with books of its own (cash, losses, a default), not an
+    outside account or an outside supplier."""
+    return not isinstance(party, str | OutsideSupplier)
 
 
 class Ledger:
@@ -49,8 +72,11 @@ class Ledger:
         self._agents.append(agent)
         self._opening_usd_b += agent.cash_usd_b
 
-    def transfer(self, payer: Party, payee: Party, amount_usd_b: float, purpose: str) -> float:
-        """Move ``amount_usd_b`` from payer to payee (either may be an outside account)."""
+    def transfer(
+        self, payer: HasCash | str, payee: Party, amount_usd_b: float, purpose: str
+    ) -> float:
+        """Move ``amount_usd_b`` from payer to payee (either may be an outside account; the
+        payee may be an outside supplier, paid through its account)."""
         if amount_usd_b <= 0:
             if amount_usd_b < 0:
                 raise ValueError(f"transfer amount must be >= 0, got {amount_usd_b}")
@@ -64,6 +90,8 @@ class Ledger:
                 payer.cash_usd_b -= amount_usd_b
             if isinstance(payee, str):
                 self.outside[payee] += amount_usd_b
+            elif isinstance(payee, OutsideSupplier):
+                self.outside[payee.account] += amount_usd_b
             else:
                 payee.cash_usd_b += amount_usd_b
         except KeyError as missing:

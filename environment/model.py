@@ -827,7 +827,7 @@ class BuildoutModel(mesa.Model):
                         pr.owner, pr.utility, ppa, self.month, p.ppa_minimum_take_share
                     )
                 if renewal is None:
-                    pr.utility.release(ppa)
+                    pr.release_grid(ppa)
                     pr.ppa = None
                     if pr.status == ONLINE:
                         pr.status = PIPELINE

@@ -19,12 +19,14 @@ from math import fsum
 import networkx as nx
 
 from environment.contracts import ACTIVE, Contract, ContractBook, MoneyFlows
+from environment.ledger import OutsideSupplier
 
 
 def contract_network(
     contracts: Iterable[Contract], agents: Iterable, month: int
 ) -> nx.MultiDiGraph:
-    """Agents as nodes, every contract as an edge payer → payee, attributes as of ``month``."""
+    """Agents and outside suppliers (by name) as nodes, every contract as an edge payer →
+    payee, attributes as of ``month``."""
     graph = nx.MultiDiGraph()
     for agent in agents:
         graph.add_node(
@@ -35,6 +37,8 @@ def contract_network(
             defaulted=bool(agent.defaulted),
         )
     for c in contracts:
+        if isinstance(c.payee, OutsideSupplier) and c.payee.name not in graph:
+            graph.add_node(c.payee.name, kind="outside", defaulted=False)  # keeps no books
         graph.add_edge(
             c.payer.name,
             c.payee.name,

@@ -55,13 +55,23 @@ class DataCenterProject:
 
     @property
     def utility(self):
-        """Who supplies its power: its jurisdiction's utility, or the outside firm running the
-        campus's own plant while it has one (whose supply the grid does not shed, and whose
-        contract frees no grid capacity when it ends)."""
+        """Its jurisdiction's grid utility (whether or not it runs on a plant of its own)."""
+        return self.government.utility
+
+    @property
+    def supplied_share(self) -> float:
+        """Share of its load its power contract serves this month: all of it from its own
+        plant, which grid load shedding does not reach; else its utility's ``dc_supply_share``."""
         ppa = self.ppa
         if ppa is not None and is_on_site(ppa):
-            return ppa.payee
-        return self.government.utility
+            return 1.0
+        return self.government.utility.dc_supply_share
+
+    def release_grid(self, ppa: PowerPurchaseAgreement) -> None:
+        """Free what a power contract that ended or broke held on the grid: nothing for one
+        with its own plant, which never was on the grid."""
+        if not is_on_site(ppa):
+            self.government.utility.release(ppa)
 
     @property
     def built(self) -> bool:

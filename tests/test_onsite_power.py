@@ -11,7 +11,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from environment.contracts import ACTIVE, PowerPurchaseAgreement
+from environment.contagion import propagate
+from environment.contracts import ACTIVE, BROKEN, ContractBook, PowerPurchaseAgreement
+from environment.ledger import Ledger, OutsideSupplier, keeps_books
 from environment.markets.power import (
     ONSITE_SUPPLIER,
     is_on_site,
@@ -24,6 +26,15 @@ from environment.projects import APPROVED, DataCenterProject
 
 def _lab(reservation_usd_mwh: float):
     return SimpleNamespace(power_reservation_usd_mwh=lambda: reservation_usd_mwh)
+
+
+class _DefaultingLab:
+    """A lab with $1bn of cash, about to default (hashable, for the contract book)."""
+
+    name, cash_usd_b, defaulted = "lab", 1.0, False
+
+    def power_reservation_usd_mwh(self) -> float:
+        return 250.0
 
 
 def _onsite(lab, capacity_gw=1.0, lead_months=24, max_wait_months=84, room_gw=10.0):
@@ -58,11 +69,52 @@ def test_on_site_capacity_contracted_in_twelve_months_is_bounded():
 
 
 def test_a_campus_waiting_on_its_own_plant_waits_on_construction_not_the_grid():
-    campus = DataCenterProject(None, SimpleNamespace(utility="grid"), 1.0, 0, 24, 12.0, 0.4)
+    grid = SimpleNamespace(dc_supply_share=0.5, release=lambda ppa: pytest.fail("grid released"))
+    campus = DataCenterProject(None, SimpleNamespace(utility=grid), 1.0, 0, 24, 12.0, 0.4)
     campus.permit, campus.build_months_done = APPROVED, 20
     campus.ppa = _onsite(_lab(250.0))  # power in month 29
     assert campus.binding_gate(10, 0.0) == "build"
-    assert campus.utility is ONSITE_SUPPLIER and campus.utility.dc_supply_share == 1.0
+    # its utility is still its grid's, but grid load shedding does not reach its own plant,
+    # and the plant held nothing on the grid to free
+    assert campus.utility is grid and campus.supplied_share == 1.0
+    campus.release_grid(campus.ppa)
+
+
+def test_the_on_site_supplier_is_an_outside_party_paid_through_its_account():
+    """Not a string that happens to equal an outside account's name: a supplier of its own,
+    with a name for the tables, paid into the account it stands for, and no books."""
+    assert ONSITE_SUPPLIER.name == "onsite_generation"
+    assert not isinstance(ONSITE_SUPPLIER, str) and ONSITE_SUPPLIER.account != ONSITE_SUPPLIER
+    assert not keeps_books(ONSITE_SUPPLIER) and not keeps_books("construction")
+    with pytest.raises(ValueError, match="unknown outside account"):
+        OutsideSupplier("nobody", "nowhere")
+    ledger, lab = Ledger(), SimpleNamespace(cash_usd_b=5.0)
+    ledger.open_account(lab)
+    ledger.transfer(lab, ONSITE_SUPPLIER, 2.0, "power")
+    assert ledger.outside[ONSITE_SUPPLIER.account] == 2.0 and lab.cash_usd_b == 3.0
+    assert ledger.imbalance_usd_b() == 0.0
+
+
+def test_a_lab_on_its_own_plant_that_defaults_pays_its_supplier_who_writes_nothing_off():
+    lab = _DefaultingLab()
+    book, ledger = ContractBook(), Ledger()
+    ledger.open_account(lab)
+    ppa = book.sign(_onsite(lab))
+    cascade, fallen = propagate(
+        lab,
+        book,
+        30,
+        buffer_of=lambda agent: pytest.fail(f"{agent} has no books"),
+        ledger=ledger,
+        arrears_of=lambda agent: {ONSITE_SUPPLIER: 3.0},  # a power bill it did not pay
+    )
+    assert fallen == [lab] and ppa.status == BROKEN
+    assert cascade.recovered_usd_b == {"onsite_generation": 1.0}  # all its cash
+    assert cascade.losses_usd_b == {}  # an outside party writes nothing off
+    assert cascade.revenue_lost_usd_b == pytest.approx(
+        {"onsite_generation": ppa.remaining_value_usd_b(30)}
+    )
+    assert ledger.outside["fuel_and_operations"] == 1.0 and ledger.imbalance_usd_b() == 0.0
 
 
 def test_cheap_on_site_power_no_longer_freezes_the_build_out():

@@ -11,6 +11,8 @@ import networkx as nx
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from environment.ledger import keeps_books
+
 #: Agent kinds in the order the network rings and the table list them, with their colours.
 KIND_COLOURS: dict[str, str] = {
     "lab": "#1f77b4",
@@ -70,6 +72,8 @@ def contract_graph(model: Any) -> nx.DiGraph:
     for c in contracts:
         live = c.status == "active" and c.end_month > month  # past its end = expired
         if not live and c.status != "broken":
+            continue
+        if not keeps_books(c.payee):  # an outside supplier: no agent, not drawn
             continue
         u, v = c.payer.unique_id, c.payee.unique_id
         if u not in g or v not in g:  # a party removed from the model

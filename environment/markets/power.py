@@ -24,7 +24,8 @@ from collections.abc import Iterable
 from math import fsum
 from typing import TYPE_CHECKING
 
-from environment.contracts import HOURS_PER_MONTH, PowerPurchaseAgreement
+from environment.contracts import PowerPurchaseAgreement
+from environment.ledger import OutsideSupplier
 from environment.markets.bargaining import bargain
 
 if TYPE_CHECKING:
@@ -36,37 +37,16 @@ if TYPE_CHECKING:
 PPA_TERM_MONTHS = 180
 
 
-class OnSiteSupplier(str):
-    """The outside firm that builds, fuels and runs a lab's plant behind a campus's meter.
-
-    It keeps no books in the model: it is the ledger's ``fuel_and_operations`` account (a str,
-    so the bills go there), with a name for the contract tables and networks. On a campus that
-    runs on it, it stands in for the grid's utility (``DataCenterProject.utility``): the plant
-    serves that campus alone, so grid load shedding does not reach it; its fuel is in the price;
-    and a contract that ends frees no grid capacity.
-    """
-
-    name = unique_id = "onsite_generation"
-    dc_supply_share = 1.0
-
-    def bill_fuel(self, energy_gwh: float) -> None:
-        """Nothing: fuel and O&M are in the price per MWh the lab pays."""
-
-    def release(self, ppa: PowerPurchaseAgreement) -> None:
-        """Nothing: the plant was never on the grid."""
-
-    @staticmethod
-    def energy_gwh(load_gw: float, utilization: float) -> float:
-        return load_gw * utilization * HOURS_PER_MONTH
-
-
-#: The one outside supplier of on-site power (its firms are not modelled one by one).
-ONSITE_SUPPLIER = OnSiteSupplier("fuel_and_operations")
+#: The outside firm that builds, fuels and runs labs' plants behind campuses' meters (its firms
+#: are not modelled one by one): paid through the ledger's ``fuel_and_operations`` account.
+ONSITE_SUPPLIER = OutsideSupplier("onsite_generation", "fuel_and_operations")
 
 
 def is_on_site(ppa: PowerPurchaseAgreement) -> bool:
-    """Whether a power contract is supply from the campus's own plant, not the grid."""
-    return type(ppa.payee) is OnSiteSupplier
+    """Whether a power contract is supply from the campus's own plant, not the grid: its
+    seller is the on-site supplier, who serves that campus alone (grid load shedding does not
+    reach it), bills no utility fuel (it is in the price) and holds no grid capacity."""
+    return ppa.payee is ONSITE_SUPPLIER
 
 
 def negotiate_ppa(
@@ -164,7 +144,7 @@ def renew_ppa(
 
 def _bargain_ppa(
     lab: AILab,
-    utility: Utility | OnSiteSupplier,
+    seller: Utility | OutsideSupplier,
     seller_reservation_usd_mwh: float,
     *,
     signed_month: int,
@@ -185,7 +165,7 @@ def _bargain_ppa(
         return None
     return PowerPurchaseAgreement(
         payer=lab,
-        payee=utility,
+        payee=seller,
         signed_month=signed_month,
         start_month=start_month,
         end_month=start_month + PPA_TERM_MONTHS,
