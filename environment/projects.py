@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from agents.lab import AILab
     from environment.contracts import PowerPurchaseAgreement
 
-GATES = ("permit", "power", "chips", "capital", "build")
+#: "power" is the grid (no contract, or one not yet energised); "onsite_power" a plant of the
+#: campus's own under construction.
+GATES = ("permit", "power", "onsite_power", "chips", "capital", "build")
 
 PIPELINE, ONLINE, CANCELLED, RETIRED = "pipeline", "online", "cancelled", "retired"
 #: Campuses that will never run again: given up before coming online, or closed after.
@@ -175,21 +177,15 @@ class DataCenterProject:
             return "permit"
         if self.stalled_on_capital:
             return "capital"
-        # the furthest-off of power, chips and build (the first listed wins a tie); a campus
-        # waiting on its own plant waits on construction, not on the grid
-        gate = "power"
+        # the furthest-off of power, chips and build (the first listed wins a tie); power is
+        # the grid's, or a plant of its own under construction, a gate of its own
         ppa = self.ppa
-        own_plant_months = 0.0
-        if ppa is None:
-            months_left = OPEN_ENDED_MONTHS
-        elif is_on_site(ppa):
-            months_left, own_plant_months = 0.0, float(ppa.start_month - month)
-        else:
-            months_left = ppa.start_month - month
+        gate = "onsite_power" if ppa is not None and is_on_site(ppa) else "power"
+        months_left = (ppa.start_month - month) if ppa is not None else OPEN_ENDED_MONTHS
         chips = chip_months_ahead if self.chips_needed_gw > 1e-9 else 0.0
         if chips > months_left:
             gate, months_left = "chips", chips
-        build = max(float(self.build_months - self.build_months_done), own_plant_months)
+        build = float(self.build_months - self.build_months_done)
         if build > months_left:
             gate, months_left = "build", build
         return gate if months_left > 0 else "build"

@@ -39,6 +39,7 @@ _REDUCED: dict[str, tuple[str, str]] = {
     "min_investor_sentiment": ("min", "investor_sentiment"),
     "bottleneck_permit_gw_mean": ("mean", "bottleneck_permit_gw"),
     "bottleneck_power_gw_mean": ("mean", "bottleneck_power_gw"),
+    "bottleneck_onsite_power_gw_mean": ("mean", "bottleneck_onsite_power_gw"),
     "bottleneck_chips_gw_mean": ("mean", "bottleneck_chips_gw"),
     "bottleneck_capital_gw_mean": ("mean", "bottleneck_capital_gw"),
     "bottleneck_build_gw_mean": ("mean", "bottleneck_build_gw"),

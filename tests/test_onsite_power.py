@@ -68,12 +68,15 @@ def test_on_site_capacity_contracted_in_twelve_months_is_bounded():
     assert onsite_room_gw(ppas, 17, 10.0) == pytest.approx(10.0)  # a year on
 
 
-def test_a_campus_waiting_on_its_own_plant_waits_on_construction_not_the_grid():
+def test_a_campus_waiting_on_its_own_plant_waits_on_a_gate_of_its_own_not_the_grid():
     grid = SimpleNamespace(dc_supply_share=0.5, release=lambda ppa: pytest.fail("grid released"))
     campus = DataCenterProject(None, SimpleNamespace(utility=grid), 1.0, 0, 24, 12.0, 0.4)
     campus.permit, campus.build_months_done = APPROVED, 20
     campus.ppa = _onsite(_lab(250.0))  # power in month 29
-    assert campus.binding_gate(10, 0.0) == "build"
+    assert campus.binding_gate(10, 0.0) == "onsite_power"  # 19 months, the building 4
+    assert campus.binding_gate(10, 20.0) == "chips"  # the furthest-off gate binds
+    campus.build_months_done = 0
+    assert campus.binding_gate(10, 0.0) == "build"  # 24 months of building left
     # its utility is still its grid's, but grid load shedding does not reach its own plant,
     # and the plant held nothing on the grid to free
     assert campus.utility is grid and campus.supplied_share == 1.0
@@ -131,8 +134,11 @@ def test_cheap_on_site_power_no_longer_freezes_the_build_out():
     assert new_deals and all(is_on_site(c) and c.price_usd_mwh == 55.0 for c in new_deals)
     assert model.capacity_online_gw > 10.0  # 14.7 GW at the fix
     # a campus on its own plant is not blamed on the grid: no campus with a contract waits
-    # on power (those without one do)
+    # on power (those without one do); those whose plant is still being built wait on it
     assert all(pr.waiting_on != "power" for pr in model.projects if pr.ppa is not None)
+    waiting_on_plants = [pr for pr in model.projects if pr.waiting_on == "onsite_power"]
+    assert waiting_on_plants and all(is_on_site(pr.ppa) for pr in waiting_on_plants)
+    assert model.bottleneck_onsite_power_gw > 0
     # the grid carries only its own contracts: on-site plants reserve and load none of it
     for utility in model.utilities:
         grid_gw = fsum(

@@ -68,6 +68,7 @@ NON_NEGATIVE = (
     "stranded_gw",
     "bottleneck_permit_gw",
     "bottleneck_power_gw",
+    "bottleneck_onsite_power_gw",
     "bottleneck_chips_gw",
     "bottleneck_capital_gw",
     "bottleneck_build_gw",

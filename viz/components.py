@@ -25,6 +25,7 @@ from viz.network import KIND_COLOURS, OTHER_COLOUR, agents_in_order, model_month
 GATES: dict[str, str] = {
     "bottleneck_permit_gw": "waiting: permit",
     "bottleneck_power_gw": "waiting: power",
+    "bottleneck_onsite_power_gw": "waiting: own power plant",
     "bottleneck_chips_gw": "waiting: chips",
     "bottleneck_capital_gw": "waiting: capital",
     "bottleneck_build_gw": "under construction",

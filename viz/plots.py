@@ -23,6 +23,7 @@ BAND = (0.05, 0.95)
 GATE_COLOURS = {
     "permit": "#8c6bb1",
     "power": "#e6550d",
+    "onsite_power": "#fdae6b",
     "chips": "#3182bd",
     "capital": "#de2d26",
     "build": "#969696",
