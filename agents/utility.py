@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import expm1, fsum, inf, log1p
+from math import fsum, inf
 from operator import attrgetter
 
 from agents.base import GigawattAgent
-from environment.contracts import HOURS_PER_MONTH, Loan, PowerPurchaseAgreement
+from environment.contracts import (
+    HOURS_PER_MONTH,
+    Loan,
+    PowerPurchaseAgreement,
+    capital_recovery_factor,
+)
 from environment.markets.capital import FundingRequest
 from environment.projects import OPEN_ENDED_MONTHS, PIPELINE, DataCenterProject
 
@@ -29,14 +34,6 @@ SPECULATIVE_GRADE_DEBT_TO_CAPITAL = 0.65
 #: utility's credit does not hang on how investors feel about AI labs).
 UTILITY_RISK_UNLEVERED = 0.1
 UTILITY_RISK_INVESTMENT_GRADE_EDGE = 0.25
-
-
-def capital_recovery_factor(rate_per_year: float, years: float) -> float:
-    """Level yearly payment that repays 1 with interest at ``rate_per_year`` over ``years``."""
-    if rate_per_year <= 0:
-        return 1.0 / years
-    # 1 - (1 + r)^-n, accurate for rates too small for 1 + r to differ from 1
-    return rate_per_year / -expm1(-years * log1p(rate_per_year))
 
 
 def _payments_within_year(months_left: int) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from math import fsum
+from math import expm1, fsum, log1p
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 if TYPE_CHECKING:
@@ -23,6 +23,16 @@ if TYPE_CHECKING:
 HOURS_PER_MONTH = 730.0
 #: A GW running a whole year, in MWh (8,760 hours).
 MWH_PER_GW_YEAR = 12 * HOURS_PER_MONTH * 1e3
+
+
+def capital_recovery_factor(rate_per_year: float, years: float) -> float:
+    """Level yearly payment that repays 1 with interest at ``rate_per_year`` over ``years``."""
+    if rate_per_year <= 0:
+        return 1.0 / years
+    # 1 - (1 + r)^-n, accurate for rates too small for 1 + r to differ from 1
+    return rate_per_year / -expm1(-years * log1p(rate_per_year))
+
+
 #: Months of minimum charges a utility loses when a data-centre customer defaults (assumption:
 #: about the exit-fee period of large-load tariffs).
 PPA_EXPOSURE_MONTHS = 12

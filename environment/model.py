@@ -24,7 +24,7 @@ from agents.chip_vendor import ChipVendor
 from agents.government import Government
 from agents.investor import Investor
 from agents.lab import AILab
-from agents.utility import GenerationKind, Utility, capital_recovery_factor
+from agents.utility import GenerationKind, Utility
 from environment.contagion import Cascade, propagate
 from environment.contracts import (
     ACTIVE,
@@ -37,6 +37,7 @@ from environment.contracts import (
     EquityStake,
     Loan,
     PowerPurchaseAgreement,
+    capital_recovery_factor,
 )
 from environment.ledger import Ledger
 from environment.markets import capital
@@ -49,6 +50,7 @@ from environment.markets.power import (
     negotiate_onsite_ppa,
     negotiate_ppa,
     onsite_room_gw,
+    own_plant_pays,
     renew_ppa,
 )
 from environment.network import (
@@ -633,11 +635,10 @@ class BuildoutModel(mesa.Model):
         p = self.p
         rate = MARKET_COST_OF_EQUITY
         chip_life_years = p.it_equipment_life_months / 12.0
-        it_usd_b = p.capex_per_gw_usd_b * p.it_share_of_capex
-        facility_usd_b = p.capex_per_gw_usd_b - it_usd_b
-        capital_usd_b_per_gw_year = it_usd_b * capital_recovery_factor(
-            rate, chip_life_years
-        ) + facility_usd_b * capital_recovery_factor(rate, FACILITY_LIFE_MONTHS / 12.0)
+        facility_usd_b = p.capex_per_gw_usd_b - p.capex_per_gw_usd_b * p.it_share_of_capex
+        capital_usd_b_per_gw_year = self.chips_capital_usd_b_per_gw_year() + (
+            facility_usd_b * capital_recovery_factor(rate, FACILITY_LIFE_MONTHS / 12.0)
+        )
         cost_usd_b_per_gw_year = (
             capital_usd_b_per_gw_year
             + p.opex_usd_b_per_gw_year
@@ -651,6 +652,27 @@ class BuildoutModel(mesa.Model):
         ) / capital_recovery_factor(rate, chip_life_years)
         efficiency = self.best_efficiency_index
         return (1.0 + p.compute_max_markup) * obsolescence * cost_usd_b_per_gw_year / efficiency
+
+    def chips_capital_usd_b_per_gw_year(self) -> float:
+        """A GW's chips (the capex parameter's IT share) recovered over their life at the
+        market's cost of equity."""
+        p = self.p
+        return (p.capex_per_gw_usd_b * p.it_share_of_capex) * capital_recovery_factor(
+            MARKET_COST_OF_EQUITY, p.it_equipment_life_months / 12.0
+        )
+
+    def running_margin_usd_b_per_gw_month(self) -> float:
+        """What a GW of the best chips on sale adds in a month once it runs: its compute's
+        revenue less site opex, energy and its chips' capital (power sooner means chips bought
+        sooner; the building is paid for either way). What a month sooner of power is worth."""
+        p = self.p
+        revenue_usd_b = self.revenue_per_cu_year() * self.best_efficiency_index
+        costs_usd_b = (
+            p.opex_usd_b_per_gw_year
+            + self.energy_cost_usd_b_per_gw_year()
+            + self.chips_capital_usd_b_per_gw_year()
+        )
+        return (revenue_usd_b - costs_usd_b) / 12.0
 
     def energy_cost_usd_b_per_gw_year(self) -> float:
         """A running GW's energy bill for a year at this month's average power price."""
@@ -844,17 +866,13 @@ class BuildoutModel(mesa.Model):
                     p.utilization,
                     p.max_power_wait_months,
                 )
-                if ppa is not None:
-                    pr.ppa = self.contracts.sign(ppa)
-                    pr.utility.sign(ppa)
-                    continue
                 if room_gw is None:
                     room_gw = onsite_room_gw(
                         self.contracts.active(PowerPurchaseAgreement),
                         self.month,
                         p.onsite_power_max_gw_per_year,
                     )
-                ppa = negotiate_onsite_ppa(
+                own = negotiate_onsite_ppa(
                     pr.owner,
                     pr.size_gw,
                     self.month,
@@ -865,9 +883,21 @@ class BuildoutModel(mesa.Model):
                     p.max_power_wait_months,
                     room_gw,
                 )
-                if ppa is not None:  # off the grid: it leaves the queue, reserves nothing
+                if own is not None and (ppa is None or self._own_plant_pays(pr, ppa, own)):
+                    pr.ppa = self.contracts.sign(own)  # off the grid: it reserves nothing
+                    room_gw -= own.capacity_gw
+                elif ppa is not None:
                     pr.ppa = self.contracts.sign(ppa)
-                    room_gw -= ppa.capacity_gw
+                    pr.utility.sign(ppa)
+
+    def _own_plant_pays(
+        self, pr: DataCenterProject, grid: PowerPurchaseAgreement, own: PowerPurchaseAgreement
+    ) -> bool:
+        """Whether the campus's owner takes its own plant over the grid's offer
+        (``own_plant_pays``, with the campus built at the earliest)."""
+        ready_month = self.month + pr.build_months - pr.build_months_done
+        margin = self.running_margin_usd_b_per_gw_month()
+        return own_plant_pays(grid, own, ready_month, margin, MARKET_COST_OF_EQUITY)
 
     def _negotiate_chips(self) -> None:
         """Labs short of chips ask the first ``market_sample_size`` vendors of the month's

@@ -8,7 +8,7 @@ running it costs: rents no entrant would leave alone.
 
 import pytest
 
-from agents.utility import capital_recovery_factor
+from environment.contracts import capital_recovery_factor
 from environment.model import IT_SPEND_SHARE_OF_REVENUE, MARKET_COST_OF_EQUITY, BuildoutModel
 from environment.projects import FACILITY_LIFE_MONTHS
 from environment.scenario import scenario_path

@@ -8,8 +8,8 @@ import statistics
 
 import pytest
 
-from agents.utility import GenerationKind, capital_recovery_factor
-from environment.contracts import Loan, PowerPurchaseAgreement
+from agents.utility import GenerationKind
+from environment.contracts import Loan, PowerPurchaseAgreement, capital_recovery_factor
 from environment.markets.power import is_on_site
 from environment.model import BuildoutModel
 

@@ -13,9 +13,11 @@ Then the lab may generate its own power behind the campus's meter, as xAI did in
 the Stargate campus at Abilene does with gas turbines: it contracts an outside firm to build,
 fuel and run a plant for the campus at the on-site cost per MWh (the plant's capital levelised
 into the price, as Lazard's LCOE does), with the plant's lead time and no interconnection queue.
-The lab's reservation price is capped at that cost, so it signs only when the grid has no date
-within its wait or asks more, and it earns enough per MWh to pay it. Otherwise the campus waits
-on power and asks again next month.
+The lab's reservation price is capped at that cost, so it signs when the grid has no date
+within its wait or asks more, and it earns enough per MWh to pay it; or when the grid's date is
+so far off that the months of running its own plant gains are worth more than its dearer energy
+over the contract (``own_plant_pays``). Otherwise the campus waits on power and asks again next
+month.
 """
 
 from __future__ import annotations
@@ -24,7 +26,11 @@ from collections.abc import Iterable
 from math import fsum
 from typing import TYPE_CHECKING
 
-from environment.contracts import PowerPurchaseAgreement
+from environment.contracts import (
+    MWH_PER_GW_YEAR,
+    PowerPurchaseAgreement,
+    capital_recovery_factor,
+)
 from environment.ledger import OutsideSupplier
 from environment.markets.bargaining import bargain
 
@@ -122,6 +128,36 @@ def negotiate_onsite_ppa(
         minimum_take_share=minimum_take_share,
         utilization=utilization,
         renewal=renewal,
+    )
+
+
+def own_plant_pays(
+    grid_ppa: PowerPurchaseAgreement,
+    own_ppa: PowerPurchaseAgreement,
+    ready_month: int,
+    margin_usd_b_per_gw_month: float,
+    rate_per_year: float,
+) -> bool:
+    """Whether a lab takes its own plant over the grid's offer for a campus built by
+    ``ready_month``: the months of running sooner, at ``margin_usd_b_per_gw_month``, are worth
+    more than the present value of the plant's dearer energy over the contract at
+    ``rate_per_year``. Power before the campus is built gains nothing, so a grid date up to the
+    plant's, or the building's, always wins: a lab does not pay years of a premium to run a few
+    months early, but neither waits years for cheaper power."""
+    gained_months = max(grid_ppa.start_month, ready_month) - max(own_ppa.start_month, ready_month)
+    if gained_months <= 0:
+        return False
+    gained_usd_b = gained_months * own_ppa.capacity_gw * margin_usd_b_per_gw_month
+    premium_usd_b_per_year = (
+        (own_ppa.price_usd_mwh - grid_ppa.price_usd_mwh)
+        * own_ppa.capacity_gw
+        * own_ppa.utilization
+        * MWH_PER_GW_YEAR
+        * 1e-9
+    )
+    term_years = (own_ppa.end_month - own_ppa.start_month) / 12.0
+    return gained_usd_b > premium_usd_b_per_year / capital_recovery_factor(
+        rate_per_year, term_years
     )
 
 
