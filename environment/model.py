@@ -240,7 +240,8 @@ class BuildoutModel(mesa.Model):
             lab.name: deque([lab.capacity_online_gw], maxlen=13) for lab in self.labs
         }
         self._revenue_log: deque[float] = deque(maxlen=13)
-        self._growth_factors: dict[tuple, list[float]] = {}  # see _monthly_growth_factors
+        self._growth_factors: dict[float, list[float]] = {}  # see _monthly_growth_factors
+        self._growth_factors_key: tuple = ()
         self.read_markets()
         self.datacollector = mesa.DataCollector(
             model_reporters={c: c for c in MODEL_COLUMNS},
@@ -563,12 +564,13 @@ class BuildoutModel(mesa.Model):
     # --- world-level quantities agents read -------------------------------------------------
     def demand_growth_rate(self, month: int | None = None) -> float:
         """Yearly growth of compute demand: the trend, decaying with its half-life, but never
-        below the growth at which cheaper compute finds new use (its price elasticity).
-        ``_monthly_growth_factors`` keeps its results keyed by the parameters read here."""
+        below the growth at which cheaper compute finds new use (its price elasticity, on the
+        price's fall over the coming year as this month reads it, ``price_decline_per_year``).
+        ``_monthly_growth_factors`` keeps its results keyed by the figures read here."""
         p = self.p
         years = (self.month if month is None else month) / 12.0
         trend = p.demand_growth_per_year * 0.5 ** (years / p.demand_growth_halflife_years)
-        floor = (1.0 - p.compute_price_decline_per_year) ** -p.compute_demand_price_elasticity
+        floor = (1.0 - self.price_decline_per_year) ** -p.compute_demand_price_elasticity
         return max(trend, floor - 1.0)
 
     def demand_growth_factor(self, months_ahead: int, scale: float = 1.0) -> float:
@@ -584,19 +586,22 @@ class BuildoutModel(mesa.Model):
         ``months`` of them) for a lab with growth scale ``scale``.
 
         Labs look years ahead every month, so the factors are kept from month to month rather
-        than recomputed. They depend only on the month, ``scale`` and the four parameters
-        ``demand_growth_rate`` reads; all of these are the key a list is kept under, so a
-        parameter changed mid-run (a ``set_parameter`` event) starts a new list and a kept one
-        is never stale. (Reading another parameter there means adding it to the key.)"""
+        than recomputed. They depend only on the month, ``scale`` and the four figures
+        ``demand_growth_rate`` reads; those four are the key the lists are kept under, so a
+        parameter changed mid-run (a ``set_parameter`` event) or a new fall in the price starts
+        new lists and a kept one is never stale. (Reading another figure there means adding it
+        to the key.)"""
         p = self.p
         key = (
-            scale,
             p.demand_growth_per_year,
             p.demand_growth_halflife_years,
-            p.compute_price_decline_per_year,
+            self.price_decline_per_year,
             p.compute_demand_price_elasticity,
         )
-        factors = self._growth_factors.setdefault(key, [])
+        if key != self._growth_factors_key:
+            self._growth_factors_key = key
+            self._growth_factors = {}
+        factors = self._growth_factors.setdefault(scale, [])
         while len(factors) < months:
             factors.append((1.0 + scale * self.demand_growth_rate(len(factors))) ** (1 / 12))
         return factors
@@ -604,10 +609,29 @@ class BuildoutModel(mesa.Model):
     def revenue_per_cu_year(self, months_ahead: int = 0) -> float:
         """What a unit of compute sells for over a year, now or ``months_ahead`` from now: its
         price falls on its own trend, but never above what competition lets it reach."""
+        return min(
+            self._trend_price_per_cu_year(months_ahead),
+            self.compute_price_ceiling_per_cu_year(months_ahead),
+        )
+
+    def _trend_price_per_cu_year(self, months_ahead: int = 0) -> float:
         p = self.p
         years = (self.month + months_ahead) / 12.0
-        trend = p.revenue_per_gw_year_usd_b * (1.0 - p.compute_price_decline_per_year) ** years
-        return min(trend, self.compute_price_ceiling_per_cu_year(months_ahead))
+        return p.revenue_per_gw_year_usd_b * (1.0 - p.compute_price_decline_per_year) ** years
+
+    def _price_decline_from_prices_per_year(self) -> float:
+        """``price_decline_per_year``: the trend's rate where the ceiling is slack now and a
+        year ahead, the ceiling's (the best chips' efficiency gain) where it binds at both, and
+        the fall between the two prices where it starts to bind within the year."""
+        binds = [
+            self.compute_price_ceiling_per_cu_year(m) < self._trend_price_per_cu_year(m)
+            for m in (0, 12)
+        ]
+        if not any(binds):
+            return self.p.compute_price_decline_per_year
+        if all(binds):
+            return 1.0 - 1.0 / (1.0 + self.p.perf_per_watt_gain_per_year)
+        return 1.0 - self.revenue_per_cu_year(12) / self.revenue_per_cu_year()
 
     def compute_price_ceiling_per_cu_year(self, months_ahead: int = 0) -> float:
         """The most a unit of compute can sell for over a year, now or ``months_ahead`` from
@@ -732,6 +756,7 @@ class BuildoutModel(mesa.Model):
         self.best_efficiency_index = max((v.efficiency_index for v in self.vendors), default=1.0)
         self.power_price_now_usd_mwh = self.average_power_price_usd_mwh()
         self._price_ceiling_per_cu_year = self._price_ceiling_from_costs_per_cu_year()
+        self.price_decline_per_year = self._price_decline_from_prices_per_year()
 
     def best_efficiency(self) -> float:
         return self.best_efficiency_index

@@ -139,3 +139,35 @@ def test_demand_is_capped_at_the_months_price_not_last_months(tmp_path):
             getattr(model, phase)()
     assert model.p.compute_max_markup == 1.0  # the event landed
     assert worst == pytest.approx(1.0, abs=1e-9)  # the spending ceiling binds, never exceeded
+
+
+def test_where_the_ceiling_binds_demand_grows_as_fast_as_the_price_falls():
+    """Demand's floor (cheaper compute finds new use) read the price's own trend, 20 %/yr,
+    even where the ceiling made the price fall as fast as chips improve: with chips gaining
+    88 %/yr a GW of them served ever less demand, and fleets stood idle."""
+    model = BuildoutModel(seed=1, perf_per_watt_gain_per_year=0.88, demand_growth_per_year=0.0)
+    elasticity = model.p.compute_demand_price_elasticity
+    assert model.demand_growth_rate() == pytest.approx(0.8**-elasticity - 1)  # slack: trend
+
+    def ceiling_binds(months_ahead: int) -> bool:
+        p = model.p
+        years = (model.month + months_ahead) / 12
+        trend = p.revenue_per_gw_year_usd_b * (1 - p.compute_price_decline_per_year) ** years
+        return model.revenue_per_cu_year(months_ahead) < trend
+
+    while not (ceiling_binds(0) and ceiling_binds(12)):
+        model.step()
+        assert model.month < 120
+    assert model.demand_growth_rate() == pytest.approx(1.88**elasticity - 1)
+
+
+def test_thirty_years_at_the_defaults_leave_no_fleet_idle_for_years():
+    """Fuzz review: in 30-year baseline runs a third to half of the world's capacity stood
+    idle for 65-82 months (seeds 1, 2), as the ceiling bound the price from 2036 and demand
+    grew slower than chips improved; capacity fell from 70 to 13 GW by 2056."""
+    model = BuildoutModel(seed=1, horizon_months=360, record_agents=False)
+    model.run()
+    df = model.datacollector.get_model_vars_dataframe()
+    idle_share = df["stranded_gw"] / df["capacity_online_gw"].clip(lower=1e-9)
+    assert (idle_share > 0.3).sum() == 0
+    assert df["capacity_online_gw"].iloc[-1] > 0.5 * df["capacity_online_gw"].max()
