@@ -952,7 +952,10 @@ class BuildoutModel(mesa.Model):
 
     def _negotiate_leases(self) -> None:
         """Labs short of compute ask the labs with the most idle capacity first (ranked once a
-        month; a lessor's spare is re-read when it is asked)."""
+        month; a lessor's spare is re-read when it is asked). Both sides read the leases live
+        this month: last month's tally still counts a lease that ended at its term, so its
+        lessor would look full and its capacity idle a month before it is leased again."""
+        self._tally_leases()
         spare = {lab: lab.spare_gw() for lab in self.labs if not lab.defaulted}
         lessors = sorted((lab for lab, gw in spare.items() if gw > 0.05), key=lambda r: -spare[r])
         for lab in self._active_labs_shuffled():
