@@ -47,6 +47,12 @@ class ChipVendor(GigawattAgent):
         self.finances_customers = finances_customers
         self.min_margin = min_margin
         self.delivered_this_month_gw = 0.0
+        self.sales_month_usd_b = 0.0  # chips billed this month: deliveries and take-or-pay
+
+    @property
+    def revenue_annual_usd_b(self) -> float:
+        """Annualised chip sales (this month's times 12, as a lab's revenue is)."""
+        return 12.0 * self.sales_month_usd_b
 
     # --- what the vendor would accept -------------------------------------------------------
     @property
@@ -132,12 +138,13 @@ class ChipVendor(GigawattAgent):
             priority = 0 if strategic_first and self.holds_equity_in(c.payer) else 1
             calls.append(Call(c, wanted, weight=max(c.undelivered_gw, 1e-12), priority=priority))
         granted = allocate(supply, calls)
-        self.delivered_this_month_gw = 0.0
+        self.delivered_this_month_gw = self.sales_month_usd_b = 0.0
         for c in agreements:
             gw = granted[c]
             if gw > 1e-12:
                 billed_usd_b = c.payer.receive_chips(c, gw, self.efficiency_index)
                 self.delivered_this_month_gw += gw
+                self.sales_month_usd_b += billed_usd_b
                 model.ledger.transfer(
                     self, "chip_fabs", gw * c.unit_cost_usd_b_per_gw, "chip cost of goods"
                 )
@@ -156,7 +163,9 @@ class ChipVendor(GigawattAgent):
         if shortfall_gw <= 1e-9 or buyer_could_take:
             return  # on pace, or the vendor (not the buyer) fell short
         agreement.prepay(shortfall_gw)
-        agreement.payer.prepay_chips(agreement, shortfall_gw * agreement.price_usd_b_per_gw)
+        prepaid_usd_b = shortfall_gw * agreement.price_usd_b_per_gw
+        agreement.payer.prepay_chips(agreement, prepaid_usd_b)
+        self.sales_month_usd_b += prepaid_usd_b
 
     def finance_customer(self, agreement: ChipSupplyAgreement, paid_usd_b: float) -> None:
         """Vendor financing: invest a share of each delivery back into the buyer as equity, at

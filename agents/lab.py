@@ -676,7 +676,7 @@ class AILab(GigawattAgent):
                 bill = ppa.energy_cost_usd_b(load, supplied)
                 outflows += self.owe(ppa.payee, bill, "power", ppa)
                 if not is_on_site(ppa):  # its own plant's fuel is in its price
-                    pr.utility.bill_fuel(pr.utility.energy_gwh(load, p.utilization))
+                    pr.utility.sell_power(pr.utility.energy_gwh(load, p.utilization), bill)
         for lease in model.contracts.of(self, CapacityLease, "payer"):
             if lease.is_running(month):
                 outflows += self.owe(

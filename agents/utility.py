@@ -122,6 +122,14 @@ class Utility(GigawattAgent):
         self.existing_fleet_usd_b = self.generation_gw * EXISTING_FLEET_USD_B_PER_GW
         # campuses queued for a connection they would not yet sign for, in order of asking
         self.waiting_requests: list[DataCenterProject] = []
+        self.power_sales_month_usd_b = 0.0  # billed to data centres so far this month
+        self.revenue_month_usd_b = 0.0  # power sales and retail rates, last operate phase
+
+    @property
+    def revenue_annual_usd_b(self) -> float:
+        """Annualised power sales: this month's data-centre bills and retail rates times 12,
+        as a lab's revenue is."""
+        return 12.0 * self.revenue_month_usd_b
 
     # --- state read by others --------------------------------------------------------------
     @property
@@ -355,8 +363,10 @@ class Utility(GigawattAgent):
         else:
             self.reserved_gw = max(0.0, self.reserved_gw - ppa.capacity_gw)
 
-    def bill_fuel(self, energy_gwh: float) -> None:
-        """Energy sold to data centres costs fuel and operations at the marginal cost."""
+    def sell_power(self, energy_gwh: float, bill_usd_b: float) -> None:
+        """Energy sold to a data centre: its bill is a sale; it costs fuel and operations at
+        the marginal cost."""
+        self.power_sales_month_usd_b += bill_usd_b
         cost = energy_gwh * 1e3 * self.marginal_cost_usd_mwh * 1e-9
         self.owe("fuel_and_operations", cost, "generation fuel")
 
@@ -371,6 +381,8 @@ class Utility(GigawattAgent):
         allowed_return = self.rate_base_usd_b * p.utility_allowed_return_per_year / 12
         rates = (depreciation + allowed_return) * self.retail_share_of_load
         self.model.ledger.transfer("retail_customers", self, rates, "retail rates")
+        self.revenue_month_usd_b = self.power_sales_month_usd_b + rates  # labs billed it first
+        self.power_sales_month_usd_b = 0.0
         self.rate_base_usd_b -= depreciation
         self.service_loans()
 
