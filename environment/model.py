@@ -542,6 +542,7 @@ class BuildoutModel(mesa.Model):
                 lab.grow_demand()
         self._cap_demand()
         self.agents_by_type[AILab].shuffle_do("operate")
+        self._close_completed_leases()
         for utility in self.utilities:
             utility.operate()
         self._resolve_distress()
@@ -1081,6 +1082,9 @@ class BuildoutModel(mesa.Model):
                     / lease.capacity_gw
                 )
                 lease.payer.leased_in_gw += lease.delivered_gw
+
+    def _close_completed_leases(self) -> None:
+        """Leases in their last month end once their lessees have used and paid for it."""
         for lease in self.contracts.active(CapacityLease):
             if self.month + 1 >= lease.end_month:
                 self.contracts.close(lease, "completed", self.month)
