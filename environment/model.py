@@ -2,10 +2,10 @@
 
 Each step is one month. It opens (timeline events, the month's market readings), runs five
 phases — capital (funding requests meet investors), contracts (labs plan campuses and negotiate
-power, chips and leases), permits (governments decide), build (construction, chip deliveries,
-energisation, commissioning) and operate (revenue, bills, distress and defaults, prices,
-opposition, sentiment) — and is recorded, everything through ``self.datacollector``.
-``BuildoutModel.PHASES`` lists them in order."""
+power and chips), permits (governments decide), build (construction, chip deliveries,
+energisation, commissioning, then leases on the capacity online) and operate (revenue, bills,
+distress and defaults, prices, opposition, sentiment) — and is recorded, everything through
+``self.datacollector``. ``BuildoutModel.PHASES`` lists them in order."""
 
 from __future__ import annotations
 
@@ -504,12 +504,12 @@ class BuildoutModel(mesa.Model):
         self.capital_round(self.labs + self.utilities)
 
     def contracts_phase(self) -> None:
-        """Labs plan campuses, then power, chips and leases are negotiated."""
+        """Labs plan campuses, then power and chips are negotiated (leases once the build has
+        commissioned this month's campuses)."""
         self.rank_chip_vendors()
         self.agents_by_type[AILab].shuffle_do("plan_capacity")
         self._negotiate_power()
         self._negotiate_chips()
-        self._negotiate_leases()
 
     def permits_phase(self) -> None:
         for gov in self.governments:
@@ -518,7 +518,9 @@ class BuildoutModel(mesa.Model):
     def build_phase(self) -> None:
         """Plants and campuses are built, aged chips retired, chips delivered (refreshes ordered
         ahead are swapped in the month the old chips retire), load connected, campuses
-        commissioned."""
+        commissioned; then leases are negotiated on the capacity online this month, so a campus
+        commissioned when its lab's demand is already served is offered at once, and a lab
+        short after its chips retired leases at once, where neither waited a month."""
         for utility in self.utilities:
             utility.build()
         for lab in self.labs:
@@ -530,6 +532,7 @@ class BuildoutModel(mesa.Model):
             utility.connect_and_grow()
         for lab in self.labs:
             lab.commission()
+        self._negotiate_leases()
 
     def operate_phase(self) -> None:
         """Capacity earns and bills are paid; the unpaid default; prices, opposition and

@@ -1,9 +1,10 @@
-"""Lease timing: a lessor's capacity freed by a lease ending is leased again at once."""
+"""Lease timing: a lessor's capacity freed by a lease ending, or commissioned, is leased at once."""
 
 import pytest
 
 from environment.contracts import CapacityLease
 from environment.model import BuildoutModel
+from environment.projects import PIPELINE
 
 
 def _cloud_b_lease_to_focal_lab() -> tuple[BuildoutModel, CapacityLease]:
@@ -47,3 +48,20 @@ def test_a_lease_serves_and_is_paid_for_in_its_last_month():
     )
     assert lease.payer.served_cu > lease.payer.own_compute_cu()  # its compute served demand
     assert (lease.status, lease.ended_month) == ("completed", lease.end_month - 1)
+
+
+def test_a_campus_is_offered_for_lease_the_month_it_is_commissioned():
+    """Baseline seed 0: cloud-b's half-built 1.2 GW campus goes online in 2026-09 (month 9),
+    with cloud-b's own demand served and the other labs short. Leases were negotiated in the
+    contracts phase, before the build phase commissioned it, so 0.84 GW of it idled that month."""
+    model = BuildoutModel(seed=0, record_agents=False)
+    lessor = next(lab for lab in model.labs if lab.name == "cloud-b")
+    campus = next(pr for pr in lessor.projects if pr.status == PIPELINE)
+    while campus.online_month is None:
+        model.step()
+    assert campus.online_month == model.month == 9
+    assert any(lab.shortfall_gw() > 0.5 for lab in model.labs if lab is not lessor)
+    assert lessor.stranded_gw < 0.05  # leased out at once ...
+    assert any(  # ... under a lease signed the month it went online
+        c.start_month == model.month for c in model.contracts.of(lessor, CapacityLease, "payee")
+    )

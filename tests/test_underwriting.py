@@ -50,7 +50,8 @@ def test_capacity_with_power_and_chips_in_sight_is_underwritten():
 def test_a_lab_earning_nothing_borrows_no_more():
     """The fuzz finding: in a grid bottleneck the focal lab ran no capacity for a decade and
     earned nothing from month 60, yet its debt grew from $410bn to $752bn. Now no live lab
-    adds debt across a year in which it earned nothing."""
+    adds debt across a year in which it earned nothing and had no capacity in sight (lenders
+    do lend on a built campus whose power and chips are due within the year)."""
     model = BuildoutModel(
         scenario="grid-bottleneck", seed=7319, interconnection_delay_multiplier=5.0
     )
@@ -58,11 +59,14 @@ def test_a_lab_earning_nothing_borrows_no_more():
     while model.running:
         model.step()
         for lab, rows in history.items():
-            rows.append((lab.debt_usd_b, lab.revenue_annual_usd_b, lab.defaulted))
+            in_sight = lab.capacity_in_sight_gw(12) > 0
+            rows.append((lab.debt_usd_b, lab.revenue_annual_usd_b, lab.defaulted, in_sight))
     for lab, rows in history.items():
         for start in range(len(rows) - 12):
             debt_then = rows[start][0]
-            debt_now, _, defaulted = rows[start + 12]
-            earned_nothing = all(r[1] == 0 for r in rows[start : start + 13])
-            if earned_nothing and not defaulted:
+            debt_now, _, defaulted, _ = rows[start + 12]
+            window = rows[start : start + 13]
+            earned_nothing = all(r[1] == 0 for r in window)
+            nothing_in_sight = not any(r[3] for r in window)
+            if earned_nothing and nothing_in_sight and not defaulted:
                 assert debt_now <= debt_then + 1e-9, (lab.name, start)
