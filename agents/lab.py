@@ -135,10 +135,15 @@ class AILab(GigawattAgent):
         return own + leased
 
     def spare_gw(self) -> float:
-        """Own capacity it could lease out: idle after its own demand and existing leases."""
+        """Own capacity it could lease out: idle after its own demand and existing leases, and
+        never more than its own capacity online not already leased out (lessors serve leases
+        from the campuses they run, ``BuildoutModel._deliver_leases``: compute it leases in
+        serves its own demand, it is not sublet)."""
         spare_cu = self.usable_compute_cu() - self.demand_cu
         efficiency = self.fleet_efficiency()
-        return spare_cu / efficiency if spare_cu > 0 and efficiency > 0 else 0.0
+        if spare_cu <= 0 or efficiency <= 0:
+            return 0.0
+        return min(spare_cu / efficiency, max(0.0, self.capacity_online_gw - self.leased_out_gw))
 
     def shortfall_gw(self) -> float:
         """Demand it cannot serve, in GW of today's best chips."""

@@ -65,3 +65,21 @@ def test_a_campus_is_offered_for_lease_the_month_it_is_commissioned():
     assert any(  # ... under a lease signed the month it went online
         c.start_month == model.month for c in model.contracts.of(lessor, CapacityLease, "payee")
     )
+
+
+def test_a_lab_leases_out_only_capacity_it_runs():
+    """Third fuzz review, a helper's trace: a lab's spare counted compute it leased in, but
+    lessors serve leases from the campuses they run, so in ``lab-default`` seed 0 the focal
+    lab, running nothing of its own in its first years while leasing in more than its flat
+    demand needed, signed leases out that delivered nothing (780 of 798 lease-months in three
+    years)."""
+    model = BuildoutModel(scenario="lab-default", seed=0, record_agents=False)
+    running = empty = 0
+    for _ in range(36):
+        model.step()
+        for lease in model.contracts.of(model.focal_lab, CapacityLease, "payee"):
+            if lease.is_running(model.month):
+                running += 1
+                empty += lease.delivered_gw < 1e-9
+    assert running > 0  # it does lease out once its own campuses run
+    assert empty == 0
