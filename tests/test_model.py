@@ -9,7 +9,8 @@ import pytest
 from conftest import load_scaled_world, run_model
 
 from agents.lab import CHIP_CALL_LEAD_MONTHS
-from environment.contracts import CHIP_MAKE_UP_MONTHS, ChipSupplyAgreement
+from environment.contracts import CHIP_MAKE_UP_MONTHS, ChipSupplyAgreement, PowerPurchaseAgreement
+from environment.markets.power import is_on_site
 from environment.model import AGENT_COLUMNS, MODEL_COLUMNS, BuildoutModel
 from environment.projects import GATES, DataCenterProject
 
@@ -90,6 +91,20 @@ def test_a_deep_copy_mid_run_is_a_faithful_fork():
     pd.testing.assert_frame_equal(model_table(original), model_table(fork))
     pd.testing.assert_frame_equal(original.contracts_table(), fork.contracts_table())
     assert any(c.kind == "loan" for c in fork.contracts.active())  # the copy carries debt
+
+
+def test_a_fork_of_a_world_with_own_plants_keeps_them_its_own():
+    """A copied world deals with the same outside firm for on-site power: the copy's campuses on
+    their own plants are still recognised as such (it copied the supplier, so the fork billed
+    its grid's utility for those plants' fuel and parted from the original)."""
+    original = BuildoutModel(scenario="grid-bottleneck", seed=1, record_agents=False)
+    while not any(is_on_site(c) for c in original.contracts.active(PowerPurchaseAgreement)):
+        original.step()
+    fork = copy.deepcopy(original)
+    assert any(is_on_site(c) for c in fork.contracts.active(PowerPurchaseAgreement))
+    for model in (original, fork):
+        model.run(36)
+    pd.testing.assert_frame_equal(model_table(original), model_table(fork))
 
 
 def test_money_is_conserved_every_step():
