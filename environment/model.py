@@ -849,9 +849,10 @@ class BuildoutModel(mesa.Model):
         return pr
 
     def _negotiate_power(self) -> None:
-        """New campuses negotiate a PPA with the grid or, failing that, contract a plant of
-        their own; campuses whose PPA ends this month renew it (with the same supplier) or, if
-        the prices no longer overlap, lose power and queue again."""
+        """New campuses negotiate a PPA with the grid and contract a plant of their own
+        instead when the grid offers none or its date is so far off that the plant pays
+        (``_own_plant_pays``); campuses whose PPA ends this month renew it (with the same
+        supplier) or, if the prices no longer overlap, lose power and queue again."""
         p = self.p
         room_gw = None  # on-site plants still to be had: read when a campus first asks
         for pr in self.projects:
