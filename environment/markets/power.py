@@ -51,8 +51,9 @@ ONSITE_SUPPLIER = OutsideSupplier("onsite_generation", "fuel_and_operations")
 def is_on_site(ppa: PowerPurchaseAgreement) -> bool:
     """Whether a power contract is supply from the campus's own plant, not the grid: its
     seller is the on-site supplier, who serves that campus alone (grid load shedding does not
-    reach it), bills no utility fuel (it is in the price) and holds no grid capacity."""
-    return ppa.payee is ONSITE_SUPPLIER
+    reach it), bills no utility fuel (it is in the price) and holds no grid capacity. By
+    value, not identity: a world restored from a pickle holds its own copy of the supplier."""
+    return ppa.payee == ONSITE_SUPPLIER
 
 
 def negotiate_ppa(
