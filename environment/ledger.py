@@ -47,12 +47,6 @@ class OutsideSupplier:
         if self.account not in OUTSIDE:
             raise ValueError(f"unknown outside account {self.account!r}; known: {OUTSIDE}")
 
-    def __deepcopy__(self, memo: dict) -> OutsideSupplier:
-        """Itself: a copied world (a what-if fork) deals with the same outside firm, so checks
-        by identity (``is_on_site``) hold in the copy; they failed there, and a fork's on-site
-        plant billed its grid's utility for fuel."""
-        return self
-
 
 #: A payer or payee: an agent, an outside account (by name), or an outside supplier.
 Party = HasCash | str | OutsideSupplier
