@@ -69,16 +69,20 @@ def test_chips_are_ordered_for_a_campus_once_its_power_has_a_date():
     assert lab.chips_wanted_months() == (37.0, 37.0)  # power in 40 months, chips 3 before
 
 
-def test_a_slow_grid_does_not_buy_take_or_pay_chips_that_lapse():
+@pytest.mark.parametrize("onsite_gw_per_year", [0.0, None])
+def test_a_slow_grid_does_not_buy_take_or_pay_chips_that_lapse(onsite_gw_per_year):
     """Finding (b) in a world: with interconnection five times slower, labs signed chip deals
     for campuses the grid never powered (183 GW ordered, 12 GW delivered, prepayments 17 times
-    the chips billed on delivery). Chips ordered during the run are now delivered."""
+    the chips billed on delivery). Chips ordered during the run are now delivered. With own
+    plants allowed (``None``: the scenario's cap) 14 % still lapsed: a deal's window closed
+    the month its last campus called, before the vendor could make what it called."""
+    own_plants = {} if onsite_gw_per_year is None else {"onsite_power_max_gw_per_year": 0.0}
     model = BuildoutModel(
         scenario="grid-bottleneck",
         seed=7319,
         interconnection_delay_multiplier=5.0,
-        onsite_power_max_gw_per_year=0.0,  # no way round the slow grid: campuses wait on it
         record_agents=False,
+        **own_plants,
     )
     model.run()
     in_run = [
@@ -88,4 +92,4 @@ def test_a_slow_grid_does_not_buy_take_or_pay_chips_that_lapse():
     ]
     ordered_gw = sum(c.volume_gw for c in in_run)
     assert ordered_gw > 0
-    assert sum(c.lapsed_gw for c in in_run) <= 0.1 * ordered_gw
+    assert sum(c.lapsed_gw for c in in_run) <= 0.01 * ordered_gw

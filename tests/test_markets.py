@@ -127,12 +127,15 @@ def test_chip_deal_is_never_dearer_than_the_list_price():
 
 def test_chip_delivery_window_lasts_until_the_last_campus_can_take_chips():
     """The take-or-pay pace must not run ahead of the buyer's buildings: a deal for campuses
-    ready in 6 to 40 months delivers from month 6 to month 40 at least."""
+    ready in 6 to 40 months delivers from month 6 to month 40, and on for as long as the
+    vendor takes to make the volume (6 GW at 12 GW a year: 6 months) plus a quarter, so the
+    last campus's call can be met (a window ending at that call lapsed what was not shipped
+    that month)."""
     lab, vendor = chip_parties(lab_max=30.0, vendor_min=20.0)
     deal = negotiate_chip_supply(
-        lab, vendor, 1.0, 5, 0.5, wanted_from_months=6, wanted_until_months=40
+        lab, vendor, 6.0, 5, 0.5, wanted_from_months=6, wanted_until_months=40
     )
-    assert deal.start_month == 11 and deal.end_month >= 5 + 40 + 1
+    assert deal.start_month == 11 and deal.end_month == 5 + 40 + 1 + 6 + 3
 
 
 def power_parties(lab_max, utility_min, stress=0.0, energise=30):

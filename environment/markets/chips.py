@@ -8,6 +8,7 @@ spread over the vendor's lead time plus the time to make the volume, at least a 
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from environment.contracts import ChipSupplyAgreement
@@ -16,6 +17,9 @@ from environment.projects import OPEN_ENDED_MONTHS
 
 #: Shortest delivery schedule a vendor offers (assumption: quarterly allocations, a year).
 MIN_DELIVERY_WINDOW_MONTHS = 12
+#: Months a window runs past the last campus's call besides the time to make the volume, so
+#: that call can be met in full (assumption: a quarterly allocation).
+LAST_CALL_MARGIN_MONTHS = 3
 
 if TYPE_CHECKING:
     from agents.chip_vendor import ChipVendor
@@ -34,9 +38,11 @@ def negotiate_chip_supply(
     """A signed-ready agreement, or None when the reservation prices do not overlap.
 
     Deliveries start when the buyer's first campus can take them (``wanted_from_months`` ahead)
-    and last until its last one can (``wanted_until_months``), or the vendor's lead time plus
-    the time to make the volume if longer, so the take-or-pay pace does not run ahead of the
-    buildings. The buyer pays no more than the list price: the vendor bargains down from it.
+    and last until the vendor can have made the chips its last one calls
+    (``wanted_until_months``, plus the time to make the volume and a margin), or the vendor's
+    lead time plus the time to make the volume if longer, so the take-or-pay pace does not run
+    ahead of the buildings. A window ending at the last call lapsed what the vendor could not
+    ship that month. The buyer pays no more than the list price: the vendor bargains down.
     """
     if volume_gw <= 0 or vendor.production_gw_per_year <= 0:
         return None
@@ -56,7 +62,10 @@ def negotiate_chip_supply(
     window = max(
         MIN_DELIVERY_WINDOW_MONTHS,
         int(round(vendor.lead_time_months() + make_months)),
-        int(wanted_until_months - max(0.0, wanted_from_months)) + 1,
+        int(wanted_until_months - max(0.0, wanted_from_months))
+        + 1
+        + LAST_CALL_MARGIN_MONTHS
+        + math.ceil(make_months),
     )
     return ChipSupplyAgreement(
         payer=lab,
