@@ -209,15 +209,14 @@ class AILab(GigawattAgent):
         return deficit + construction + chips + maturing + self.arrears_total_usd_b
 
     def investable_revenue_usd_b(self) -> float:
-        """Revenue as equity investors value it: halfway between what it earns now and what
-        its demand would pay, but only the demand the capacity it runs or will run within the
-        planning horizon can serve (a lab with no path to capacity is valued on earnings)."""
+        """Revenue equity investors price it on: what it earns now, annualised (the basis the
+        revenue multiple is calibrated on), or, while that is less, a share of what its demand
+        would pay (a lab with little revenue yet raises on its plans, and one whose permit was
+        refused can try again); plus core cash flow. Valuing half its planned capacity's
+        revenue on top of earnings priced labs building out at 40-140x what they earned."""
         model = self.model
-        planned_gw = self.capacity_in_sight_gw(model.p.planning_horizon_months, bankable=False)
-        path_cu = self.usable_compute_cu() + model.best_efficiency() * planned_gw
-        potential = min(self.demand_cu, path_cu) * model.revenue_per_cu_year()
-        earned = self.revenue_annual_usd_b
-        return 0.5 * (earned + max(earned, potential)) + self.core_cash_flow_usd_b_per_year
+        plan = model.p.equity_plan_value_share * self.demand_cu * model.revenue_per_cu_year()
+        return max(self.revenue_annual_usd_b, plan) + self.core_cash_flow_usd_b_per_year
 
     def bankable_revenue_usd_b(self) -> float:
         """Revenue lenders underwrite (project-finance practice): what it earns, plus what
@@ -232,23 +231,22 @@ class AILab(GigawattAgent):
         new_usd_b = min(in_sight_cu, unserved_cu) * model.revenue_per_cu_year()
         return self.revenue_annual_usd_b + new_usd_b + self.core_cash_flow_usd_b_per_year
 
-    def capacity_in_sight_gw(self, months: float, bankable: bool = True) -> float:
-        """Own capacity not yet running whose contracted power flows, and whose building is
-        done, within ``months``. Lenders (``bankable``) count only permitted campuses and
-        only the chips they will have (installed, or on order from a vendor that can make them
-        within ``months``); equity investors buy the plan."""
+    def capacity_in_sight_gw(self, months: float) -> float:
+        """Own permitted capacity not yet running whose contracted power flows, and whose
+        building is done, within ``months``, as far as it will have the chips (installed, or on
+        order from a vendor that can make them within ``months``): what lenders underwrite."""
         month = self.model.month
         gw = chips_needed_gw = 0.0
         for pr in self.projects:
             if (
                 pr.status == PIPELINE
                 and pr.ppa is not None
-                and (pr.permit == APPROVED or not bankable)
+                and pr.permit == APPROVED
                 and pr.months_until_ready(month) <= months
             ):
                 gw += pr.pipeline_gw(month)
                 chips_needed_gw += pr.chips_needed_gw
-        if gw <= 0.0 or not bankable:
+        if gw <= 0.0:
             return gw
         chips_needed_gw += self.refreshes_due_gw()  # chips on order for them re-equip those
         return max(0.0, gw - max(0.0, chips_needed_gw - self.chips_deliverable_gw(months)))

@@ -682,6 +682,17 @@ _WORLD = [
         "digest B: equity round ($300B on ~$13B revenue) and secondary (~$500B on ~$20B)",
     ),
     _p(
+        "equity_plan_value_share",
+        "share",
+        0.1,
+        0.0,
+        1.0,
+        "share of what a lab's demand would pay that equity investors price it on while it "
+        "earns less than that (labs with little revenue yet raise on their plans)",
+        "assumption: a tenth, so a lab with revenue is priced on it (the multiple's calibration) "
+        "and one still without raises on its plan",
+    ),
+    _p(
         "max_debt_to_revenue",
         "x",
         3.0,

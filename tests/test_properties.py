@@ -556,7 +556,7 @@ def test_a_power_contract_taken_over_with_a_campus_is_not_checked_as_a_new_deal(
     A taken-over PPA keeps the old deal's price and dates; only new deals are checked. The test
     needs a sale that takes over a contract dearer than that month's new deals: the first of
     these worlds to have one (which does depends on the whole path of each run)."""
-    worlds = [("lab-default", seed) for seed in range(10)]
+    worlds = [("lab-default", seed) for seed in range(20)]
     worlds += [("gigawatt-a-week", seed) for seed in range(10)]
     for scenario, seed in worlds:
         model = BuildoutModel(scenario=scenario, seed=seed, record_agents=False)
@@ -713,7 +713,8 @@ def test_edge_world_one_agent_of_each_kind(tmp_path):
     raw = _without_agents(raw, names - keep)
     raw["projects"] = [p for p in raw["projects"] if p["jurisdiction"] == "texas"]
     path = _write(raw, tmp_path, "edge-one-of-each")
-    model = run_checked(scenario=path, seed=3)
+    # permits are a draw: seed 3's lab had its first four refused and ran out of cash
+    model = run_checked(scenario=path, seed=0)
     kinds = sorted(type(a).__name__ for a in model.agents)
     assert kinds == ["AILab", "ChipVendor", "Government", "Investor", "Utility"]
     df = model.datacollector.get_model_vars_dataframe()
@@ -789,8 +790,9 @@ def test_an_emergency_round_leaves_the_months_runway_gap_standing():
     bills, so in baseline seed 1 the focal lab's gap read 0 in the two months before it
     defaulted, with no cash and a runway need over $500bn. (Now lab-default seed 1: since
     take-or-pay buys chips and PPAs are priced at cost, the baseline's focal lab survives;
-    seed 5's lab kept $5.6bn to its last month once utilities' build allowance grew with load.)"""
-    model = BuildoutModel(scenario="lab-default", seed=1)
+    seed 5's lab kept $5.6bn to its last month once utilities' build allowance grew with load;
+    seed 1's $5.6bn once equity was priced on earnings. Now seed 7.)"""
+    model = BuildoutModel(scenario="lab-default", seed=7)
     while model.running and not model.focal_lab.defaulted:
         model.step()
     assert model.focal_lab.defaulted, "the focal lab no longer defaults in this world"

@@ -1,5 +1,8 @@
 """Underwriting: lenders lend on revenue a lab earns or will earn from capacity in sight, not on
-demand it cannot serve; equity prices demand only as far as the lab has a path to capacity."""
+demand it cannot serve; equity prices what the lab earns, or a share of its demand while it
+earns less."""
+
+import pytest
 
 from environment.markets.capital import DEBT
 from environment.model import BuildoutModel
@@ -21,9 +24,9 @@ def test_lenders_do_not_lend_on_demand_a_lab_has_no_capacity_to_serve():
     model, lab = _starved_lab()
     request = lab.funding_request()
     assert request.revenue_annual_usd_b == 0.0  # nothing earned, nothing coming online
-    # equity values demand only up to the compute it runs (here leased in), not all 20 units
-    path_usd_b = lab.usable_compute_cu() * model.revenue_per_cu_year()
-    assert request.pre_money_basis_usd_b <= 0.5 * path_usd_b + 1e-9
+    # equity prices a lab earning nothing on a share of what its demand would pay
+    demand_usd_b = lab.demand_cu * model.revenue_per_cu_year()
+    assert request.pre_money_basis_usd_b == model.p.equity_plan_value_share * demand_usd_b
     lender = next(i for i in model.investors if i.offers_debt)
     lender.sentiment = 1.0  # the most eager lender still finds no debt capacity
     assert [o for o in lender.make_offers([request]) if o.kind == DEBT] == []
@@ -70,3 +73,23 @@ def test_a_lab_earning_nothing_borrows_no_more():
             nothing_in_sight = not any(r[3] for r in window)
             if earned_nothing and nothing_in_sight and not defaulted:
                 assert debt_now <= debt_then + 1e-9, (lab.name, start)
+
+
+def test_equity_prices_a_lab_building_out_on_what_it_earns():
+    """Found by review: rounds priced labs on revenue halfway to what their planned capacity
+    could serve, so a lab building out was valued at 40-140x what it earned (rival-lab in
+    baseline seed 0, 2028-07: $561.7bn on $4.85bn a year, 116x), against the multiple's
+    calibration on current revenue. It is now priced on its earnings (25x at this month's
+    sentiment), its demand's share counting only while that is more."""
+    model = BuildoutModel(seed=0)
+    model.run(30)
+    lab = next(lab for lab in model.labs if lab.name == "rival-lab")
+    earned_usd_b = lab.revenue_annual_usd_b
+    plan_usd_b = model.p.equity_plan_value_share * lab.demand_cu * model.revenue_per_cu_year()
+    assert 0 < plan_usd_b < earned_usd_b
+    assert lab.investable_revenue_usd_b() == earned_usd_b + lab.core_cash_flow_usd_b_per_year
+    multiple = lab.valuation_usd_b() / earned_usd_b
+    assert multiple == pytest.approx(
+        model.p.equity_revenue_multiple * (0.5 + model.investor_sentiment)
+    )
+    assert multiple < 40

@@ -26,8 +26,8 @@ class FundingRequest:
     debt_usd_b: float
     debt_term_months: int  # of the loans it asks for (bullet repayment)
     accepts_equity: bool = True
-    #: Revenue equity investors price it on, if not the lenders' figure (a lab's demand it
-    #: will have capacity for counts toward its valuation, not toward its loans).
+    #: Revenue equity investors price it on, if not the lenders' figure (a lab's capacity in
+    #: sight counts toward its loans, not toward its valuation).
     equity_revenue_usd_b: float | None = None
 
     @property
