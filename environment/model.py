@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections import deque
+from itertools import islice
 from math import fsum
 from operator import attrgetter
 from types import SimpleNamespace
@@ -816,8 +817,10 @@ class BuildoutModel(mesa.Model):
         self.vendors_asked = self.sample_top(rank_vendors(self.vendors), exclude=None)
 
     def sample_top(self, ranked: list, exclude) -> list:
-        """The first ``market_sample_size`` of a ranking, leaving out the one asking."""
-        return [a for a in ranked if a is not exclude][: self.p.market_sample_size]
+        """The first ``market_sample_size`` of a ranking, leaving out the one asking (read
+        only as far as needed: every lab asks, and a large world ranks hundreds of lessors)."""
+        wanted = (a for a in ranked if a is not exclude)
+        return list(islice(wanted, self.p.market_sample_size))
 
     def sample(self, agents: list) -> list:
         """The counterparties an agent considers in one search: all of them, or a random
