@@ -370,7 +370,8 @@ class MoneyFlows(Mapping):
 
 
 class ContractBook:
-    """Every contract ever signed, with an index of the active ones by party and kind.
+    """Every contract ever signed, with an index of the active ones by party and kind (and of
+    all of them by kind).
 
     Agents ask for their active contracts many times a month; the index keeps that cheap as
     the book grows. Lists come back in signing order. A kind is one of the contract classes
@@ -385,6 +386,7 @@ class ContractBook:
         self._by_agent: dict[Agent, list[Contract]] = {}
         #: kind or None -> active contracts of that kind (None: all), in signing order
         self._all_active: dict[type[Contract] | None, dict[Contract, None]] = {None: {}}
+        self._signed: dict[type[Contract], list[Contract]] = {}  # kind -> all ever signed
         self.flows = MoneyFlows()  # kept current as money moves
         self._debt_usd_b: dict[Agent, float] = {}  # borrower -> principal owed, until it changes
 
@@ -393,6 +395,7 @@ class ContractBook:
         self.contracts.append(contract)
         self._all_active[None][contract] = None
         self._all_active.setdefault(type(contract), {})[contract] = None
+        self._signed.setdefault(type(contract), []).append(contract)
         if isinstance(contract, Loan):
             self._debt_usd_b.pop(contract.payer, None)
         if contract.financing:
@@ -462,6 +465,11 @@ class ContractBook:
     def active(self, kind: type[Contract] | None = None) -> list[Contract]:
         """Active contracts in signing order (optionally of one kind)."""
         return list(self._all_active.get(kind, ()))
+
+    def signed(self, kind: type[Contract]) -> list[Contract]:
+        """Every contract of one kind ever signed, active or ended, in signing order (a scan
+        of one kind need not read the whole book)."""
+        return list(self._signed.get(kind, ()))
 
     def close(self, contract: Contract, status: str, month: int) -> None:
         """End an active contract (completed, expired or broken) and drop it from the active

@@ -1102,12 +1102,8 @@ class BuildoutModel(mesa.Model):
         month = self.month
         for lab in self.labs:
             lab.leased_in_gw = lab.leased_out_gw = 0.0
-        for lease in self.contracts.contracts:
-            if (
-                isinstance(lease, CapacityLease)
-                and lease.status != BROKEN
-                and lease.start_month <= month < lease.end_month
-            ):
+        for lease in self.contracts.signed(CapacityLease):
+            if lease.status != BROKEN and lease.start_month <= month < lease.end_month:
                 lease.payee.leased_out_gw += lease.delivered_gw
                 lease.payer.leased_in_gw += lease.delivered_gw
 
