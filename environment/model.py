@@ -962,7 +962,11 @@ class BuildoutModel(mesa.Model):
         """Labs short of compute ask the labs with the most idle capacity first (ranked once a
         month; a lessor's spare is re-read when it is asked). Both sides read the leases live
         this month: last month's tally still counts a lease that ended at its term, so its
-        lessor would look full and its capacity idle a month before it is leased again."""
+        lessor would look full and its capacity idle a month before it is leased again.
+
+        ``spare`` follows each lease signed (only its two parties' spare moves), so a lessor
+        with none left is passed over without a negotiation that could only fail: in a large
+        world every lab asks the same few lessors, and most asks found them leased out."""
         self._tally_leases()
         spare = {lab: lab.spare_gw() for lab in self.labs if not lab.defaulted}
         lessors = sorted((lab for lab, gw in spare.items() if gw > 0.05), key=lambda r: -spare[r])
@@ -974,11 +978,14 @@ class BuildoutModel(mesa.Model):
             for lessor in asked:
                 if need <= 0.05:
                     break
+                if spare[lessor] <= 1e-6:
+                    continue  # negotiate_lease offers no lease of 1e-6 GW or less
                 lease = negotiate_lease(lab, lessor, need, self.month, self.p.lease_term_months)
                 if lease is not None:
                     self.contracts.sign(lease)
                     lessor.leased_out_gw += lease.capacity_gw  # promised from its spare now
                     need -= lease.capacity_gw
+                    spare[lessor], spare[lab] = lessor.spare_gw(), lab.spare_gw()
 
     def _active_labs_shuffled(self) -> list[AILab]:
         labs = [lab for lab in self.labs if not lab.defaulted and not lab.in_distress]
