@@ -746,13 +746,14 @@ class BuildoutModel(mesa.Model):
     def read_markets(self) -> None:
         """What every agent sees at the start of a month once demand is capped: the world's
         demand and each lab's capacity growth over the last year (read once, so that the many
-        agents asking stay cheap)."""
+        agents asking stay cheap: every lab reads the sum of all labs' growth)."""
         self.demand_cu_at_open = fsum(lab.demand_cu for lab in self.labs if not lab.defaulted)
         self._lab_growth = {}
         for lab in self.labs:
             log = self._capacity_log.get(lab.name)
             if not lab.defaulted and log:
                 self._lab_growth[lab] = log[-1] / log[0] - 1.0 if log[0] > 0 else 0.0
+        self._lab_growth_total = fsum(self._lab_growth.values())
 
     def read_prices(self) -> None:
         """The best chips on sale and the average power price, and the price of compute's
@@ -779,7 +780,7 @@ class BuildoutModel(mesa.Model):
         if others <= 0:
             return 0.0
         own = growth.get(lab, 0.0)
-        return (fsum(growth.values()) - (own if lab in growth else 0.0)) / others - own
+        return (self._lab_growth_total - (own if lab in growth else 0.0)) / others - own
 
     # --- contracts phase --------------------------------------------------------------------
     def choose_site(self, lab: AILab, size_gw: float) -> Government | None:
