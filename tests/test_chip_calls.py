@@ -76,7 +76,9 @@ def test_a_slow_grid_does_not_buy_take_or_pay_chips_that_lapse(onsite_gw_per_yea
     the chips billed on delivery). Chips ordered during the run are now delivered. With own
     plants allowed (``None``: the scenario's cap) 14 % still lapsed: a deal's window closed
     the month its last campus called, before the vendor could make what it called."""
-    own_plants = {} if onsite_gw_per_year is None else {"onsite_power_max_gw_per_year": 0.0}
+    own_plants = (
+        {} if onsite_gw_per_year is None else {"onsite_power_max_gw_per_year": onsite_gw_per_year}
+    )
     model = BuildoutModel(
         scenario="grid-bottleneck",
         seed=7319,
