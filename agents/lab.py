@@ -185,8 +185,8 @@ class AILab(GigawattAgent):
     # --- phase 1: capital -------------------------------------------------------------------
     def cash_need_usd_b(self) -> float:
         """Cash to cover the runway: operating deficit, construction of permitted campuses, chips
-        due for its campuses
-        (at the dearest contract price, to be safe), maturing loans and arrears."""
+        due for its campuses or, if more, the take-or-pay minimum due (at the dearest contract
+        price, to be safe), maturing loans and arrears."""
         p = self.model.p
         months = p.target_runway_months
         deficit = max(0.0, self.outflows_month_usd_b - self.revenue_month_usd_b) * months
@@ -203,8 +203,12 @@ class AILab(GigawattAgent):
         usable_gw = (
             min(due_gw, fsum(pr.chips_needed_gw for pr in self.projects)) if due_gw > 0 else due_gw
         )
+        # take-or-pay is paid whether or not a campus can take the chips (a refused permit)
+        committed_gw = fsum(
+            min(c.committed_unpaid_gw, c.minimum_due_gw(month) * months) for c in agreements
+        )
         price = max((c.price_usd_b_per_gw for c in agreements), default=0.0)
-        chips = usable_gw * price
+        chips = max(usable_gw, committed_gw) * price
         maturing = self.maturing_principal_usd_b(months)
         return deficit + construction + chips + maturing + self.arrears_total_usd_b
 

@@ -32,9 +32,13 @@ def cash_need_by_the_general_rule(lab: AILab) -> float:
     agreements = model.contracts.of(lab, ChipSupplyAgreement)
     due_gw = fsum(min(c.unpaid_gw, c.scheduled_gw(model.month) * months) for c in agreements)
     usable_gw = min(due_gw, fsum(pr.chips_needed_gw for pr in lab.projects))
+    committed_gw = fsum(
+        min(c.committed_unpaid_gw, c.minimum_due_gw(model.month) * months) for c in agreements
+    )
     price = max((c.price_usd_b_per_gw for c in agreements), default=0.0)
+    chips = max(usable_gw, committed_gw) * price
     maturing = lab.maturing_principal_usd_b(months)
-    return deficit + construction + usable_gw * price + maturing + lab.arrears_total_usd_b
+    return deficit + construction + chips + maturing + lab.arrears_total_usd_b
 
 
 def test_cash_need_is_the_general_rule_every_month(model):

@@ -72,8 +72,8 @@ def test_a_lab_leases_out_only_capacity_it_runs():
     lessors serve leases from the campuses they run, so in ``lab-default`` seed 0 the focal
     lab, running nothing of its own in its first years while leasing in more than its flat
     demand needed, signed leases out that delivered nothing (780 of 798 lease-months in three
-    years)."""
-    model = BuildoutModel(scenario="lab-default", seed=0, record_agents=False)
+    years). Seed 2 still does under that rule (782 of 798); under this one it runs none empty."""
+    model = BuildoutModel(scenario="lab-default", seed=2, record_agents=False)
     running = empty = 0
     for _ in range(36):
         model.step()

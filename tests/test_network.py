@@ -367,8 +367,9 @@ def test_lab_default_scenario_cascades_and_creditors_write_off_their_claims():
     """Each creditor of the focal lab writes off what it had on its books (unpaid bills, loans,
     stakes at cost) less what it recovered; the rest of its exposure is future sales lost.
     Found by review: in seed 1 the take-or-pay remainder of chip deals brought down custom-asic,
-    a vendor with no debt and $27.7bn of cash, and the lease remainder brought down cloud-b."""
-    model = BuildoutModel(scenario="lab-default", seed=1)
+    a vendor with no debt and $27.7bn of cash, and the lease remainder brought down cloud-b
+    (seed 7 now: in seed 1 the focal lab no longer defaults)."""
+    model = BuildoutModel(scenario="lab-default", seed=7)
     seen = []
     cascade_of = model.default
 

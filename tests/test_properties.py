@@ -23,6 +23,7 @@ from conftest import load_scaled_world
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from agents.lab import AILab
 from environment.contracts import (
     ACTIVE,
     BROKEN,
@@ -705,22 +706,47 @@ def _reports_sensibly(model: BuildoutModel) -> str:
     return text
 
 
-def test_edge_world_one_agent_of_each_kind(tmp_path):
+def _one_of_each(tmp_path) -> Path:
+    """The baseline cut down to one lab, one vendor, one investor and one state (Texas)."""
     raw = _baseline()
     raw["jurisdictions"] = [j for j in raw["jurisdictions"] if j["name"] == "texas"]
     keep = {"focal-lab", "gpu-leader", "strategic-partners"}
     names = {a["name"] for s in ("labs", "vendors", "investors") for a in raw[s]}
     raw = _without_agents(raw, names - keep)
     raw["projects"] = [p for p in raw["projects"] if p["jurisdiction"] == "texas"]
-    path = _write(raw, tmp_path, "edge-one-of-each")
-    # permits are a draw: seed 3's lab had its first four refused and ran out of cash
-    model = run_checked(scenario=path, seed=0)
+    return _write(raw, tmp_path, "edge-one-of-each")
+
+
+def test_edge_world_one_agent_of_each_kind(tmp_path):
+    model = run_checked(scenario=_one_of_each(tmp_path), seed=0)
     kinds = sorted(type(a).__name__ for a in model.agents)
     assert kinds == ["AILab", "ChipVendor", "Government", "Investor", "Utility"]
     df = model.datacollector.get_model_vars_dataframe()
     # the one lab builds in the one state with chips from the one vendor (it may later default)
     assert df["capacity_online_gw"].max() > 0
     _reports_sensibly(model)
+
+
+def test_a_lab_raises_for_take_or_pay_on_chips_no_campus_can_take(tmp_path, monkeypatch):
+    """Found by the fourth review: a lab's runway need counted chips due only as far as its
+    campuses could take them. In the one-of-each world, seed 3, the lab's first four permits
+    were refused, so no campus could take the chips it had contracted for; it prepaid their
+    take-or-pay from its $17.5bn, month after month, with a need of 0, never asked investors
+    for anything and defaulted in 2029-02. Take-or-pay is paid whatever the campuses can take,
+    so the need counts it."""
+    needs_at_prepayment = []
+    prepay = AILab.prepay_chips
+
+    def spy(lab, agreement, amount_usd_b):
+        needs_at_prepayment.append(lab.cash_need_usd_b())
+        prepay(lab, agreement, amount_usd_b)
+
+    monkeypatch.setattr(AILab, "prepay_chips", spy)
+    model = run_checked(scenario=_one_of_each(tmp_path), seed=3)
+    assert len(needs_at_prepayment) > 12
+    assert min(needs_at_prepayment) > 0
+    assert not model.focal_lab.defaulted
+    assert model.focal_lab.capacity_online_gw > 0
 
 
 def test_a_defaulted_focal_lab_reports_no_revenue():
@@ -775,7 +801,7 @@ def test_a_defaulted_utility_raises_no_capital_and_connects_no_new_load():
 def test_a_defaulted_focal_lab_has_no_funding_gap():
     """Found by fuzzing: a lab that defaulted with capital unmet kept reporting that gap for
     the rest of the run, though it no longer asks for money."""
-    model = BuildoutModel(scenario="lab-default", seed=1)
+    model = BuildoutModel(scenario="lab-default", seed=7)
     gaps_after_default = []
     while model.running:
         model.step()
